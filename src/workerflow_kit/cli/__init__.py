@@ -1,0 +1,52 @@
+"""The ``workerflow-kit`` command line: a thin door into the contracts, runtime, suites and gate layers."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from workerflow_kit import __version__
+from workerflow_kit.cli.contracts_cmd import contracts
+from workerflow_kit.cli.cron_cmd import cron
+from workerflow_kit.cli.validate_cmd import validate
+from workerflow_kit.errors import KitError
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="workerflow-kit")
+def cli() -> None:
+    """Contract tests and a reference runtime for WorkerFlow's five Cloudflare Workers.
+
+    \b
+    Examples:
+      workerflow-kit contracts show                 # the bundled v0.1 baseline
+      workerflow-kit contracts show --project ../workerflow/cloudflare
+      workerflow-kit validate routes.config.json    # kind detected from content
+      workerflow-kit cron check "0 18 * * 6L"       # Cloudflare's cron dialect
+    """
+
+
+cli.add_command(contracts)
+cli.add_command(cron)
+cli.add_command(validate)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning every KitError into one line on stderr and its exit code."""
+    try:
+        cli.main(args=argv, prog_name="workerflow-kit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KitError as exc:
+        click.echo(f"error: {exc.render()}", err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)
+    sys.exit(0)

@@ -1,0 +1,1 @@
+"""Emulations of the JavaScript behaviours WorkerFlow's observable answers depend on (spec Appendix A)."""
