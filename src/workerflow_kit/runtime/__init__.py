@@ -1,1 +1,1 @@
-"""Reference runtime: WorkerFlow's five workers in Python over real SQLite, a Cloudflare-faithful queue and one clock."""
+"""Reference runtime: the five WorkerFlow workers in Python over real SQLite, a faithful queue and one clock."""
