@@ -53,3 +53,16 @@ def test_broken_project_is_one_clear_error_without_traceback(tmp_path: Path) -> 
     assert "Traceback" not in completed.stderr
     assert completed.stderr.startswith(f"error: {tmp_path}: cannot load WorkerFlow project")
     assert "routes.v1.json: no such file" in completed.stderr
+
+
+def test_show_names_a_trigger_that_cloudflare_would_reject(tmp_path: Path) -> None:
+    root = make_checkout(tmp_path)
+    config = root / "workers" / "scheduler" / "wrangler.jsonc"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('"0 5 * * 5"', '"0 5 * * 0"'),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["contracts", "show", "--project", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "invalid:" in result.output
+    assert "0 5 * * 0" in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from workerflow_kit.contracts.cron import CronSyntaxError
+from workerflow_kit.contracts.cron import parse as parse_cron
 from workerflow_kit.contracts.project import Project, load_project
 
 PROJECT_OPTION = click.option(
@@ -39,6 +42,15 @@ def _schedule_reach(project: Project) -> dict[str, str]:
         else:
             reach[schedule.id] = f'no (no trigger "{schedule.cron}")'
     return reach
+
+
+def _next_fire(cron: str, now: datetime) -> str:
+    """The next fire time in Cloudflare's dialect, or why there is none (an invalid trigger is shown, not fatal)."""
+    try:
+        fire = parse_cron(cron).next_fire(now)
+    except CronSyntaxError as exc:
+        return f"invalid: {exc.message}"
+    return "never" if fire is None else fire.strftime("%Y-%m-%d %H:%M %a")
 
 
 def _as_json(project: Project) -> dict[str, Any]:
@@ -93,10 +105,12 @@ def _print_tables(project: Project, console: Console) -> None:
     triggers.add_column("cron")
     triggers.add_column("worker")
     triggers.add_column("schedules it fires")
+    triggers.add_column("next fire (UTC)")
+    now = datetime.now(UTC)
     for worker in project.topology.workers:
         for cron in worker.triggers:
             fired = [s.id for s in project.schedules if s.enabled and s.cron == cron]
-            triggers.add_row(cron, worker.name, ", ".join(fired) or "none")
+            triggers.add_row(cron, worker.name, ", ".join(fired) or "none", _next_fire(cron, now))
     console.print(triggers)
 
     consumer = project.topology.consumer_settings
