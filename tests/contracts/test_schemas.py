@@ -397,3 +397,13 @@ def test_detect_kind_on_valid_examples_matches_their_content(path: Path) -> None
     kind, _ = schemas.check_file(path)
     expected = path.name.split("-")[0]
     assert kind.startswith({"queue": "queue-task", "runtime": "runtime-config"}.get(expected, expected))
+
+
+def test_compat_overrides_are_detected_and_validated() -> None:
+    from workerflow_kit.contracts.schemas import detect_kind, validate_document
+
+    document = {"overrides": [{"rule": "route-added", "level": "error", "reason": "new routes need review"}]}
+    assert detect_kind(document) == "compat-overrides"
+    assert validate_document(document, "compat-overrides") == []
+    broken = {"overrides": [{"rule": "route-added", "level": "fatal", "reason": "x"}]}
+    assert [f.pointer for f in validate_document(broken, "compat-overrides")] == ["/overrides/0/level"]

@@ -9,6 +9,8 @@ import click
 from workerflow_kit import __version__
 from workerflow_kit.cli.contracts_cmd import contracts
 from workerflow_kit.cli.cron_cmd import cron
+from workerflow_kit.cli.diff_cmd import diff
+from workerflow_kit.cli.serve_cmd import serve
 from workerflow_kit.cli.validate_cmd import validate
 from workerflow_kit.errors import KitError
 
@@ -26,18 +28,22 @@ def cli() -> None:
       workerflow-kit contracts show --project ../workerflow/cloudflare
       workerflow-kit validate routes.config.json    # kind detected from content
       workerflow-kit cron check "0 18 * * 6L"       # Cloudflare's cron dialect
+      workerflow-kit diff @bundled ../workerflow     # breaking changes between contract sets
+      workerflow-kit serve                          # the reference runtime on loopback
     """
 
 
 cli.add_command(contracts)
 cli.add_command(cron)
+cli.add_command(diff)
+cli.add_command(serve)
 cli.add_command(validate)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every KitError into one line on stderr and its exit code."""
     try:
-        cli.main(args=argv, prog_name="workerflow-kit", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="workerflow-kit", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(130)
@@ -49,4 +55,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(0)
-    sys.exit(0)
+    # Without standalone mode, click hands back ctx.exit(code) as the return value.
+    sys.exit(code if isinstance(code, int) else 0)

@@ -49,6 +49,7 @@ KINDS: Mapping[str, str] = {
     "handler-fixture": "handler-fixture.schema.json",
     "manifest-fixture": "manifest-fixture.schema.json",
     "runtime-config-fixture": "runtime-config-fixture.schema.json",
+    "compat-overrides": "compat-overrides.schema.json",
 }
 
 #: The ``kind`` value inside a fixture file -> the document kind.
@@ -161,6 +162,7 @@ def detect_kind(document: Any) -> str | None:
     * an object whose ``kind`` is a fixture kind (``route``, ``schedule``, ...) -> that fixture;
     * an object whose ``kind`` is ``http_route``/``scheduled_job``, with a ``traceId`` -> ``queue-task``;
     * an object with ``d1``, ``workers`` or ``account_id`` -> ``resources``;
+    * an object with an ``overrides`` list -> ``compat-overrides``;
     * a non-empty list of objects that all have ``routePath`` -> ``routes-config``;
     * a non-empty list of objects all with ``cron`` or ``id`` (none ``routePath``) -> ``schedules-config``.
 
@@ -175,6 +177,8 @@ def detect_kind(document: Any) -> str | None:
             candidates.add("queue-task")
         if _RESOURCE_KEYS.intersection(k for k in document if isinstance(k, str)):
             candidates.add("resources")
+        if isinstance(document.get("overrides"), list):
+            candidates.add("compat-overrides")
     elif isinstance(document, list) and document and all(isinstance(item, dict) for item in document):
         if all("routePath" in item for item in document):
             candidates.add("routes-config")

@@ -1,0 +1,321 @@
+"""Serve the reference runtime on loopback ports, like ``wrangler dev`` for all five workers at once.
+
+One process, one asyncio event loop, one :class:`~workerflow_kit.runtime.stack.Runtime` on the real clock,
+and one ``uvicorn.Server`` per served worker (api, workflow, ops-dashboard, scheduler). The queue consumer and
+the cron triggers run in the background on the same loop. The scheduler port answers wrangler's
+``--test-scheduled`` door, ``GET /__scheduled?cron=<url-encoded cron>``.
+
+Sockets are bound before anything starts, so a port in use is one clear error and port 0 resolves to a free
+port before the URLs are printed. Output on stdout, flushed, for people and for scripts alike::
+
+    api            http://127.0.0.1:8787
+    workflow       http://127.0.0.1:8788
+    ops-dashboard  http://127.0.0.1:8789
+    scheduler      http://127.0.0.1:8790
+    ready
+
+SIGINT (Ctrl-C) and SIGTERM stop the servers gracefully, then the runtime closes (D1 and the queue file are
+closed cleanly; pending messages stay in a ``--db`` file for the next start).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import re
+import signal
+import socket
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import uvicorn
+
+from workerflow_kit.errors import FileProblem, KitError
+from workerflow_kit.runtime.bindings.clock import SystemClock
+from workerflow_kit.runtime.http import WorkerApp
+from workerflow_kit.runtime.stack import QueueProfile, Runtime
+
+__all__ = [
+    "DEFAULT_PORTS",
+    "SERVED_WORKERS",
+    "ServeConfig",
+    "bind_socket",
+    "parse_env_assignment",
+    "parse_env_file",
+    "run_serve",
+    "serve",
+]
+
+log = logging.getLogger("workerflow_kit.runtime.serve")
+
+SERVED_WORKERS = ("api", "workflow", "ops-dashboard", "scheduler")
+"""The workers with an HTTP port, in the order their URLs are printed."""
+
+DEFAULT_PORTS: Mapping[str, int] = {"api": 8787, "workflow": 8788, "ops-dashboard": 8789, "scheduler": 8790}
+"""wrangler dev's first port for the api, then one each for the others."""
+
+READY_LINE = "ready"
+_NAME_WIDTH = 15
+_ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+_SHUTDOWN_GRACE_SECONDS = 5
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Input parsing: --env K=V and .dev.vars files
+# ---------------------------------------------------------------------------------------------------------
+
+
+def parse_env_assignment(text: str) -> tuple[str, str]:
+    """``"KEY=VALUE"`` -> ``("KEY", "VALUE")`` (the value may be empty or hold ``=``); :class:`KitError`
+    otherwise."""
+    key, sep, value = text.partition("=")
+    if not sep or not _ENV_KEY.fullmatch(key):
+        raise KitError(f"--env expects KEY=VALUE with a name like API_TOKEN, got {text!r}")
+    return key, value
+
+
+_DOUBLE_QUOTE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _unquote(raw: str, path: Path, line_no: int) -> str:
+    value = raw.strip()
+    if value[:1] in ("'", '"'):
+        quote = value[0]
+        end = value.find(quote, 1)
+        while quote == '"' and end > 0 and value[end - 1] == "\\" and not value[:end].endswith("\\\\"):
+            end = value.find(quote, end + 1)
+        if end < 0:
+            raise FileProblem(f"unterminated {quote} quote", path=path, pointer=f"line {line_no}")
+        rest = value[end + 1 :].strip()
+        if rest and not rest.startswith("#"):
+            raise FileProblem(
+                f"unexpected text after the closing quote: {rest!r}", path=path, pointer=f"line {line_no}"
+            )
+        inner = value[1:end]
+        if quote == "'":
+            return inner
+        return re.sub(r"\\(.)", lambda m: _DOUBLE_QUOTE_ESCAPES.get(m.group(1), "\\" + m.group(1)), inner)
+    # Unquoted: an inline comment starts at " #".
+    comment = re.search(r"\s#", value)
+    return (value[: comment.start()] if comment else value).strip()
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    """Read a dotenv file (wrangler's ``.dev.vars``): ``KEY=VALUE`` lines, ``export`` prefixes, ``#`` comments,
+    blank lines, single-quoted (literal) and double-quoted (``\\n``-style escapes) values. Later keys win."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise FileProblem("no such env file", path=path) from None
+    except IsADirectoryError:
+        raise FileProblem("expected an env file, got a directory", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FileProblem(f"cannot read env file: {exc}", path=path) from None
+    values: dict[str, str] = {}
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("export "):
+            stripped = stripped[len("export ") :].lstrip()
+        key, sep, raw = stripped.partition("=")
+        key = key.strip()
+        if not sep or not _ENV_KEY.fullmatch(key):
+            raise FileProblem(f"expected KEY=VALUE, got {line.strip()!r}", path=path, pointer=f"line {line_no}")
+        values[key] = _unquote(raw, path, line_no)
+    return values
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sockets and servers
+# ---------------------------------------------------------------------------------------------------------
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (0 = a free port); :class:`KitError` saying why if not."""
+    if not 0 <= port <= 65535:
+        raise KitError(f"port {port} is out of range (0-65535; 0 picks a free port)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise KitError(f"cannot resolve host {host!r}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise KitError(f"port {port} on {host} is already in use; pick another with the --*-port options") from None
+        raise KitError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.setblocking(False)
+    return sock
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to :func:`serve` (several servers share one loop)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def install_signal_handlers(self) -> None:  # uvicorn < 0.29
+        return None
+
+
+def _server(app: WorkerApp, log_level: str) -> _Server:
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        log_level=log_level,
+        access_log=False,
+        http="h11",
+        loop="asyncio",
+        timeout_graceful_shutdown=_SHUTDOWN_GRACE_SECONDS,
+    )
+    return _Server(config)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Serving
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ServeConfig:
+    """Everything ``workerflow-kit serve`` needs, already validated."""
+
+    host: str = "127.0.0.1"
+    ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    env: Mapping[str, str] = field(default_factory=dict)
+    project: Path | None = None
+    db: Path | None = None
+    queue_profile: QueueProfile | None = None
+    log_level: str = "info"
+
+
+async def serve(config: ServeConfig, *, out: TextIO | None = None, stop: asyncio.Event | None = None) -> None:
+    """Serve until SIGINT/SIGTERM (or until ``stop`` is set), then shut down cleanly.
+
+    Prints one ``<worker> <url>`` line per served worker and then ``ready`` to ``out`` (default stdout).
+    """
+    stream = sys.stdout if out is None else out
+    sockets = _bind_all(config)
+    runtime: Runtime | None = None
+    try:
+        runtime = await Runtime.start(
+            env=dict(config.env),
+            project=config.project,
+            clock=SystemClock(),
+            db_path=":memory:" if config.db is None else config.db,
+            queue_profile=config.queue_profile,
+            auto_deliver=True,
+        )
+        apps = {
+            "api": runtime.api_app,
+            "workflow": runtime.workflow_app,
+            "ops-dashboard": runtime.ops_app,
+            "scheduler": runtime.scheduler_app,
+        }
+        server_log_level = "debug" if config.log_level == "debug" else "warning"
+        servers = {name: _server(apps[name], server_log_level) for name in SERVED_WORKERS}
+        await _run_servers(servers, sockets, runtime, stream, stop or asyncio.Event())
+    finally:
+        for sock in sockets.values():
+            sock.close()
+        if runtime is not None:
+            await runtime.aclose()
+
+
+def _bind_all(config: ServeConfig) -> dict[str, socket.socket]:
+    sockets: dict[str, socket.socket] = {}
+    try:
+        for name in SERVED_WORKERS:
+            sockets[name] = bind_socket(config.host, config.ports.get(name, DEFAULT_PORTS[name]))
+    except BaseException:
+        for sock in sockets.values():
+            sock.close()
+        raise
+    return sockets
+
+
+async def _run_servers(
+    servers: Mapping[str, _Server],
+    sockets: Mapping[str, socket.socket],
+    runtime: Runtime,
+    stream: TextIO,
+    stop: asyncio.Event,
+) -> None:
+    loop = asyncio.get_running_loop()
+    installed = _install_signal_handlers(loop, stop, list(servers.values()))
+    tasks = {name: loop.create_task(server.serve(sockets=[sockets[name]])) for name, server in servers.items()}
+    try:
+        while not all(server.started for server in servers.values()):
+            failed = [name for name, task in tasks.items() if task.done()]
+            if failed:
+                raise KitError(f"the {failed[0]} server stopped while starting; see the log above")
+            await asyncio.sleep(0.01)
+        for name in SERVED_WORKERS:
+            stream.write(f"{name:<{_NAME_WIDTH}}{_url(sockets[name])}\n")
+        stream.write(f"{READY_LINE}\n")
+        stream.flush()
+        settings = runtime.queue.settings
+        log.info(
+            "queue-consumer: batch %d, timeout %gs, max_retries %d; db %s; cron triggers %s",
+            settings.max_batch_size,
+            settings.max_batch_timeout,
+            settings.max_retries,
+            runtime.db.path,
+            ", ".join(runtime.cron.triggers) or "none",
+        )
+        stopped = loop.create_task(stop.wait())
+        await asyncio.wait([stopped, *tasks.values()], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+    finally:
+        for server in servers.values():
+            server.should_exit = True
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
+def _install_signal_handlers(
+    loop: asyncio.AbstractEventLoop, stop: asyncio.Event, servers: Iterable[_Server]
+) -> list[int]:
+    def on_signal() -> None:
+        if stop.is_set():  # a second Ctrl-C: stop waiting for open connections
+            for server in servers:
+                server.force_exit = True
+        stop.set()
+
+    installed: list[int] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, on_signal)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or no signal support
+            continue
+        installed.append(sig)
+    return installed
+
+
+def run_serve(config: ServeConfig) -> None:
+    """Blocking entry point: configure logging and serve until interrupted."""
+    level = config.log_level.upper()
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    logging.getLogger("workerflow_kit").setLevel(level)
+    for noisy in ("httpx", "httpcore"):  # one line per service-binding call otherwise
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger("workerflow_kit").level))
+    asyncio.run(serve(config))
