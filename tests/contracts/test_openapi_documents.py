@@ -297,12 +297,49 @@ def test_api_lists_every_operation_of_section_4_9(api: dict[str, Any]) -> None:
 
 def test_api_route_statuses(api: dict[str, Any]) -> None:
     post = api["paths"]["/api/{routePath}"]["post"]["responses"]
-    assert set(post) == {"200", "202", "401", "404", "500", "default"}
+    assert set(post) == {"200", "202", "400", "401", "404", "500", "default"}
     for method in ("get", "put", "patch", "delete"):
-        assert set(api["paths"]["/api/{routePath}"][method]["responses"]) == {"405"}
-    assert set(api["paths"]["/api/dev/cron/{scheduleId}"]["post"]["responses"]) == {"202", "401", "404"}
-    assert set(api["paths"]["/api/dev/cron/{scheduleId}"]["get"]["responses"]) == {"405"}
+        assert set(api["paths"]["/api/{routePath}"][method]["responses"]) == {"405", "500"}
+    assert set(api["paths"]["/api/dev/cron/{scheduleId}"]["post"]["responses"]) == {"202", "401", "404", "500"}
+    assert set(api["paths"]["/api/dev/cron/{scheduleId}"]["get"]["responses"]) == {"405", "500"}
     assert api["x-workerflow-unhandled"], "crash cases are listed"
+    # Each upstream crash names the reference runtime's answer.
+    assert all(entry["deviation"].startswith("api.") for entry in api["x-workerflow-unhandled"])
+
+
+def test_api_reference_only_answers(api: dict[str, Any]) -> None:
+    """The reference's JSON errors: the manifest error on every operation, the malformed legacy escape on every
+    method of the legacy route path, each marked as reference-only with its deviation id."""
+    for path, method, operation in operations(api):
+        manifest, _ = resolve_local(api, operation["responses"]["500"])
+        assert "api.manifest.invalid" in _ids(manifest.get("x-workerflow-deviation")), f"{method} {path}"
+    for method, operation in api["paths"][LEGACY].items():
+        if isinstance(operation, dict) and method in HTTP_METHODS:
+            escape_400, _ = resolve_local(api, operation["responses"]["400"])
+            assert escape_400["x-workerflow-reference-only"] is True
+            assert escape_400["x-workerflow-deviation"] == "api.url.malformed-escape"
+    body_400 = api["paths"][ROUTE]["post"]["responses"]["400"]
+    assert (body_400["x-workerflow-reference-only"], body_400["x-workerflow-deviation"]) == (
+        True,
+        "api.body.invalid-json",
+    )
+
+
+def _ids(marker: Any) -> list[str]:
+    if marker is None:
+        return []
+    return [marker] if isinstance(marker, str) else list(marker)
+
+
+@pytest.mark.parametrize("path", [API_PATH, OPS_PATH], ids=["api", "ops"])
+def test_reference_only_responses_name_their_deviation(path: Path) -> None:
+    doc = load(path)
+    unnamed = [
+        f"{method.upper()} {route} {status}"
+        for route, method, status, response, _ in responses(doc)
+        if response.get("x-workerflow-reference-only") and not _ids(response.get("x-workerflow-deviation"))
+    ]
+    assert unnamed == []
 
 
 def test_ops_lists_every_endpoint_of_section_9_5(ops: dict[str, Any]) -> None:
@@ -361,6 +398,24 @@ API_GOOD = [
     (DEV_CRON, "post", "404", {"error": "unknown schedule", "scheduleId": "nope"}),
     (LEGACY, "post", "404", {"error": "legacy endpoint is disabled", "traceId": "t", "routePath": "a/b"}),
     (LEGACY, "get", "404", {"error": "legacy endpoint is disabled", "traceId": "t", "routePath": None}),
+    # The reference runtime's answers where upstream crashes.
+    (ROUTE, "post", "400", {"error": "invalid JSON body", "traceId": "t", "message": "Unexpected end of JSON input"}),
+    (LEGACY, "options", "400", {"error": "malformed URL escape", "message": "URI malformed"}),
+    (LEGACY, "get", "400", {"error": "malformed URL escape", "message": "URI malformed"}),
+    (ROUTE, "post", "500", {"error": "internal error", "traceId": "t", "message": "D1_ERROR"}),
+    (ROUTE, "post", "500", {"error": "internal error", "message": "D1_ERROR"}),
+    (ROUTE, "post", "500", {"traceId": "t", "error": "invalid passthrough response", "message": "bad status"}),
+    (
+        ROUTE,
+        "post",
+        "500",
+        {"error": "invalid configuration", "message": "API_INGRESS_TOKEN must be a string, got number"},
+    ),
+    (ROUTE, "post", "500", {"error": "invalid manifest configuration", "message": "bad ROUTES_CONFIG_JSON"}),
+    (DEV_CRON, "post", "500", {"error": "internal error", "traceId": "t", "message": "queue is down"}),
+    ("/api/health", "get", "500", {"error": "invalid manifest configuration", "message": "x"}),
+    ("/api/health", "options", "500", {"error": "invalid manifest configuration", "message": "x"}),
+    (ROUTE, "get", "500", {"error": "invalid manifest configuration", "message": "x"}),
 ]
 
 API_BAD = [
@@ -427,6 +482,25 @@ API_BAD = [
         "404",
         {"error": "legacy endpoint is disabled", "traceId": "t"},
     ),
+    ("invalid JSON body without traceId", ROUTE, "post", "400", {"error": "invalid JSON body", "message": "x"}),
+    ("escape with other message", LEGACY, "get", "400", {"error": "malformed URL escape", "message": "bad"}),
+    ("internal error without message", ROUTE, "post", "500", {"error": "internal error", "traceId": "t"}),
+    (
+        "passthrough error without traceId",
+        ROUTE,
+        "post",
+        "500",
+        {"error": "invalid passthrough response", "message": "x"},
+    ),
+    (
+        "dev cron sync failure",
+        DEV_CRON,
+        "post",
+        "500",
+        {"traceId": "t", "error": "sync execution failed", "details": ""},
+    ),
+    ("health internal error", "/api/health", "get", "500", {"error": "internal error", "message": "x"}),
+    ("configuration other variable", ROUTE, "post", "500", {"error": "invalid configuration", "message": "X bad"}),
 ]
 
 
@@ -564,6 +638,15 @@ OPS_GOOD = [
         {"available": False, "reason": "workflow /health/config failed: 500 x"},
     ),
     ("/app.js", "get", "500", {"error": "dashboard script unavailable"}),
+    # The reference runtime's answers where upstream crashes, and its extra cron-detail field.
+    ("/api/run-detail/{traceId}", "get", "400", {"error": "malformed URL escape", "message": "x"}),
+    ("/api/retry/{traceId}", "post", "400", {"error": "malformed URL escape", "message": "x"}),
+    ("/api/cron-detail/{scheduleId}", "get", "400", {"error": "invalid time zone", "timeZone": "Nowhere/Zone"}),
+    ("/api/cron-detail/{scheduleId}", "get", "400", {"error": "malformed URL escape", "message": "x"}),
+    ("/api/summary", "get", "500", {"error": "invalid manifest configuration", "message": "x"}),
+    ("/api/retry/{traceId}", "post", "500", {"error": "queue unavailable", "message": "x"}),
+    ("/api/summary", "get", "500", {"error": "database unavailable", "message": "x"}),
+    ("/api/summary", "get", "500", {"name": "Error", "message": "x", "stack": "at y"}),
 ]
 
 OPS_BAD = [
@@ -622,7 +705,43 @@ OPS_BAD = [
         "200",
         {"extensions": [{"id": "  ", "label": "A"}]},
     ),
+    (
+        "time zone on run-detail",
+        "/api/run-detail/{traceId}",
+        "get",
+        "400",
+        {"error": "invalid time zone", "timeZone": "x"},
+    ),
+    ("escape without message", "/api/route-detail/{routePath}", "get", "400", {"error": "malformed URL escape"}),
+    ("500 unknown storage", "/api/summary", "get", "500", {"error": "disk unavailable", "message": "x"}),
+    ("500 extra field", "/api/summary", "get", "500", {"error": "database unavailable", "message": "x", "at": 1}),
 ]
+
+
+CRON_METRICS = {
+    "total": 0,
+    "succeeded": 0,
+    "failed": 0,
+    "started": 0,
+    "p95Duration": None,
+    "lastRunAt": None,
+    "lastSuccessAt": None,
+    "lastFailureAt": None,
+    "lastFailureError": None,
+    "nextRunAt": None,
+}
+CRON_SCHEDULE = {"id": "h", "cron": "0 * * * *", "enabled": True, "target": "t", "timeZone": "UTC"}
+
+
+@pytest.mark.parametrize("next_fire", [None, "2026-02-27T15:00:00.000Z", "absent"])
+def test_ops_cron_detail_next_fire_at_is_optional_and_nullable(ops_bodies: BodyChecker, next_fire: Any) -> None:
+    metrics = dict(CRON_METRICS)
+    if next_fire != "absent":
+        metrics["nextFireAt"] = next_fire
+    body = {"schedule": CRON_SCHEDULE, "metrics": metrics, "recentRuns": []}
+    assert ops_bodies.errors("/api/cron-detail/{scheduleId}", "get", "200", body) == []
+    wrong = {**body, "metrics": {**metrics, "nextFireAt": "2026-02-27T15:00"}}
+    assert ops_bodies.errors("/api/cron-detail/{scheduleId}", "get", "200", wrong)
 
 
 @pytest.mark.parametrize(("path", "method", "status", "body"), OPS_GOOD)
