@@ -1,0 +1,180 @@
+"""The pytest plugin (entry point ``pytest11``: ``workerflow_kit``): options, markers and fixtures, nothing else.
+
+Run the shipped suites against a target::
+
+    pytest --pyargs workerflow_kit.suites                                   # the reference, in process
+    pytest --pyargs workerflow_kit.suites --wf-target=served                # workerflow-kit serve on loopback
+    pytest --pyargs workerflow_kit.suites --wf-target=url --wf-api-url=http://127.0.0.1:8787 \\
+        --wf-scheduler-url=http://127.0.0.1:8790 --wf-allow-writes          # wrangler dev, or a deployment
+
+Options (group "workerflow-kit"): ``--wf-target=inprocess|served|url`` (default ``inprocess``);
+``--wf-api-url``, ``--wf-ops-url``, ``--wf-workflow-url``, ``--wf-scheduler-url``, ``--wf-api-token``,
+``--wf-ops-token``, ``--wf-allow-writes`` (each beats its ``WORKERFLOW_*`` variable, see
+:mod:`workerflow_kit.targets.url`; the tokens are sent by the served target too); ``--wf-serve-arg`` (repeatable,
+appended to the served target's ``serve`` command); ``--wf-runtime-factory=module:callable`` (the in-process
+target's runtime, see :mod:`workerflow_kit.targets.inprocess`).
+
+Markers: ``wf_check(id, level)`` names a contract check; ``wf_requires(*capabilities)`` skips a test, with
+``requires capability 'drain_queue' which target 'url' lacks``, on a target that lacks one. The ``@check``
+decorator of :mod:`workerflow_kit.suites.checks` sets both.
+
+Fixtures:
+
+* ``wf_session_target`` (session): the one :class:`~workerflow_kit.targets.Target` of the run, built from the
+  options on first use and closed at the end of the session. For the in-process target that is one runtime,
+  one event loop (an :class:`asyncio.Runner` the target owns) and one client per worker for the whole run.
+* ``wf_target`` (function): the same target, after skipping the test if it lacks a capability named by the
+  test's ``wf_requires`` markers. A per-test fixture is what can see the test's markers; the target behind it
+  is still built once.
+* ``wf_check`` (function): the test's :class:`~workerflow_kit.suites.checks.CheckContext` (from the ``@check``
+  parametrization or the ``wf_check`` marker); it also records ``wf_check``/``wf_level`` in the test's
+  ``user_properties`` (JUnit XML properties).
+
+Nothing here runs unless a test asks for these fixtures: a pytest run that does not use them (the kit's
+own test run included) only gains the ``--wf-*`` options and two registered markers. Option combinations that
+do not fit the chosen target (``--wf-api-url`` with ``--wf-target=inprocess``) are refused with a usage error
+when the target is first needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from workerflow_kit.suites.checks import CheckContext, CheckInfo, Level
+from workerflow_kit.targets.base import MissingCapability, Target, parse_capabilities
+
+__all__ = ["pytest_addoption", "pytest_configure", "wf_check", "wf_session_target", "wf_target"]
+
+_URL_OPTIONS = ("wf_api_url", "wf_ops_url", "wf_workflow_url", "wf_scheduler_url")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("workerflow-kit", "workerflow-kit contract suites")
+    group.addoption(
+        "--wf-target",
+        choices=("inprocess", "served", "url"),
+        default="inprocess",
+        help="Where the suites run: the reference in process (default), 'workerflow-kit serve' on loopback, or URLs.",
+    )
+    for worker, variable in (
+        ("api", "WORKERFLOW_API_URL"),
+        ("ops", "WORKERFLOW_OPS_URL"),
+        ("workflow", "WORKERFLOW_WORKFLOW_URL"),
+        ("scheduler", "WORKERFLOW_SCHEDULER_URL"),
+    ):
+        group.addoption(
+            f"--wf-{worker}-url", default=None, metavar="URL", help=f"url target: {worker} base URL (or {variable})."
+        )
+    group.addoption(
+        "--wf-api-token", default=None, metavar="TOKEN", help="API ingress token (or WORKERFLOW_API_TOKEN)."
+    )
+    group.addoption(
+        "--wf-ops-token", default=None, metavar="TOKEN", help="Ops dashboard token (or WORKERFLOW_OPS_TOKEN)."
+    )
+    group.addoption(
+        "--wf-allow-writes",
+        action="store_true",
+        default=None,
+        help="url target: allow checks that store or enqueue (or WORKERFLOW_ALLOW_WRITES=1).",
+    )
+    group.addoption(
+        "--wf-serve-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="served target: one more argument for 'workerflow-kit serve' (repeatable).",
+    )
+    group.addoption(
+        "--wf-runtime-factory",
+        default=None,
+        metavar="MODULE:CALLABLE",
+        help="inprocess target: build the runtime with this callable (returns a Runtime or an awaitable of one).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "wf_check(id, level): a workerflow-kit contract check and its level.")
+    config.addinivalue_line(
+        "markers", "wf_requires(*capabilities): skip unless the workerflow-kit target declares these capabilities."
+    )
+
+
+def _target_options(config: pytest.Config) -> tuple[str, dict[str, Any]]:
+    """The target kind and its keyword options, with a usage error for flags that do not fit the kind."""
+    kind: str = config.getoption("wf_target")
+    given = {name: config.getoption(name) for name in _URL_OPTIONS}
+    api_token = config.getoption("wf_api_token")
+    ops_token = config.getoption("wf_ops_token")
+    factory: str | None = config.getoption("wf_runtime_factory")
+    serve_args: list[str] = config.getoption("wf_serve_arg")
+    allow_writes: bool | None = config.getoption("wf_allow_writes")
+
+    def refuse(flags: list[str]) -> None:
+        if flags:
+            raise pytest.UsageError(f"{', '.join(flags)} do(es) not apply to --wf-target={kind}")
+
+    url_flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
+    if kind == "url":
+        refuse((["--wf-runtime-factory"] if factory else []) + (["--wf-serve-arg"] if serve_args else []))
+        return kind, {
+            "api_url": given["wf_api_url"],
+            "ops_url": given["wf_ops_url"],
+            "workflow_url": given["wf_workflow_url"],
+            "scheduler_url": given["wf_scheduler_url"],
+            "api_token": api_token,
+            "ops_token": ops_token,
+            "allow_writes": allow_writes,
+        }
+    refuse(url_flags + (["--wf-allow-writes"] if allow_writes else []))
+    if kind == "served":
+        refuse(["--wf-runtime-factory"] if factory else [])
+        return kind, {"serve_args": serve_args, "api_token": api_token, "ops_token": ops_token}
+    refuse(
+        (["--wf-serve-arg"] if serve_args else [])
+        + [flag for flag, value in (("--wf-api-token", api_token), ("--wf-ops-token", ops_token)) if value]
+    )
+    from workerflow_kit.targets.inprocess import load_runtime_factory
+
+    return kind, {"runtime_factory": load_runtime_factory(factory) if factory else None}
+
+
+@pytest.fixture(scope="session")
+def wf_session_target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The run's one target, built from the ``--wf-*`` options and closed at the end of the session."""
+    from workerflow_kit.targets import create_target
+
+    kind, options = _target_options(request.config)
+    target = create_target(kind, **options)
+    try:
+        yield target
+    finally:
+        target.close()
+
+
+@pytest.fixture
+def wf_target(request: pytest.FixtureRequest, wf_session_target: Target) -> Target:
+    """The session's target; skips the test when it lacks a capability its ``wf_requires`` markers name."""
+    needed = [value for marker in request.node.iter_markers("wf_requires") for value in marker.args]
+    lacking = wf_session_target.missing(*parse_capabilities(needed))
+    if lacking:
+        pytest.skip(str(MissingCapability(lacking[0], wf_session_target.name)))
+    return wf_session_target
+
+
+@pytest.fixture
+def wf_check(request: pytest.FixtureRequest, wf_target: Target) -> CheckContext:
+    """The test's check: id, level, and failure helpers whose messages carry ``[<id> | <level>]``."""
+    info = getattr(request, "param", None)
+    if not isinstance(info, CheckInfo):
+        marker = request.node.get_closest_marker("wf_check")
+        if marker is None or len(marker.args) != 2:
+            raise pytest.UsageError(
+                f"{request.node.nodeid} uses wf_check without @check(...) or a wf_check(id, level) mark"
+            )
+        info = CheckInfo(id=str(marker.args[0]), level=Level(marker.args[1]))
+    request.node.user_properties.append(("wf_check", info.id))
+    request.node.user_properties.append(("wf_level", info.level.value))
+    return CheckContext(info)
