@@ -22,5 +22,14 @@ from typing import Final
 
 __all__ = ["SUITE_MODULES"]
 
-SUITE_MODULES: Final = ("routes",)
+SUITE_MODULES: Final = (
+    "compat",
+    "manifest",
+    "schedules",
+    "runtime_config",
+    "routes",
+    "handlers",
+    "ops",
+    "stateful",
+)
 """The suite modules of this package, by module name."""

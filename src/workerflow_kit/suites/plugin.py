@@ -93,6 +93,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="MODULE:CALLABLE",
         help="inprocess target: build the runtime with this callable (returns a Runtime or an awaitable of one).",
     )
+    group.addoption(
+        "--wf-fixtures",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="A folder of your own fixtures (routes/, schedules/, handlers/, manifests/, runtime-config/), "
+        "checked with the bundled ones (repeatable).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
