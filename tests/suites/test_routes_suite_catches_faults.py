@@ -1,7 +1,7 @@
 """Meta-tests: the routes suite passes the reference and catches each deliberately broken runtime.
 
 A check is only as good as the faults it catches. Each run below is a real ``pytest --pyargs
-workerflow_kit.suites`` (through ``pytester``, in this process) against:
+workerflow_kit.suites.routes`` (through ``pytester``, in this process) against:
 
 * the reference in process: every check passes, none is skipped;
 * one reference runtime per broken rule (:mod:`tests.suites.broken_runtimes`, injected with
@@ -31,7 +31,7 @@ SYNC_KEY = ["--wf-serve-arg=--env", "--wf-serve-arg=GOOGLEAI_API_KEY=placeholder
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess("--pyargs", "workerflow_kit.suites", "-rfEs", *args)
+    return pytester.runpytest_inprocess("--pyargs", "workerflow_kit.suites.routes", "-rfEs", *args)
 
 
 def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:

@@ -1,0 +1,84 @@
+"""Meta-tests: the ops suite passes the reference and catches each deliberately broken ops dashboard.
+
+Each run below is a real ``pytest --pyargs workerflow_kit.suites.ops`` (through ``pytester``, in this process)
+against the reference in process (every check passes, none skips), the reference with seeded ``started`` runs
+(the same), and one runtime per broken rule from :mod:`tests.suites.broken.ops`, injected with
+``--wf-runtime-factory``: the run fails, exactly the checks that observe the broken rule fail (the rest pass),
+and the output names the rule's check id and level.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.suites.broken.ops import BROKEN
+
+pytest_plugins = ["pytester"]
+
+FACTORY_MODULE = "tests.suites.broken.ops"
+LABEL = re.compile(r"\[(ops\.[a-z0-9-]+) \| (required|recommended)\]")
+ALL_CHECKS = 21
+RECOMMENDED = {"ops.odd-input-no-5xx"}
+
+
+def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_inprocess("--pyargs", "workerflow_kit.suites.ops", "-rfEs", "-p", "no:randomly", *args)
+
+
+def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:
+    """``{"passed": {...}, "skipped": {...}, "failed": {...}}`` of check ids, read from the test ids."""
+    passed, skipped, failed = result.reprec.listoutcomes()  # type: ignore[attr-defined]
+    found: dict[str, set[str]] = {}
+    for outcome, reports in (("passed", passed), ("skipped", skipped), ("failed", failed)):
+        ids = set()
+        for report in reports:
+            match = LABEL.search(report.nodeid)
+            assert match is not None, f"an ops suite test without [id | level] in its name: {report.nodeid}"
+            ids.add(match.group(1))
+        found[outcome] = ids
+    return found
+
+
+@pytest.mark.parametrize("factory", [None, "seeded_reference"])
+def test_reference_passes_every_check(pytester: pytest.Pytester, factory: str | None) -> None:
+    args = [f"--wf-runtime-factory={FACTORY_MODULE}:{factory}"] if factory else []
+    result = run_suite(pytester, "-v", *args)
+    result.assert_outcomes(passed=ALL_CHECKS)
+    assert len(checks_by_outcome(result)["passed"]) == ALL_CHECKS
+    result.stdout.fnmatch_lines(
+        [
+            "*test_retry_lineage?ops.retry-lineage | required? PASSED*",
+            "*test_odd_input_no_5xx?ops.odd-input-no-5xx | recommended? PASSED*",
+        ],
+        consecutive=False,
+    )
+
+
+def test_there_are_enough_broken_runtimes() -> None:
+    assert len(BROKEN) >= 5
+    named = {rule for rule, _ in BROKEN.values()}
+    assert len(named) == len(BROKEN), "each broken runtime names a different rule"
+
+
+@pytest.mark.parametrize("factory", sorted(BROKEN))
+def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> None:
+    rule, must_fail = BROKEN[factory]
+    result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:{factory}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    by_outcome = checks_by_outcome(result)
+    assert by_outcome["failed"] == set(must_fail), f"{factory}: unexpected set of failing checks"
+    assert by_outcome["skipped"] == set()
+    assert len(by_outcome["passed"]) == ALL_CHECKS - len(must_fail)
+    level = "recommended" if rule in RECOMMENDED else "required"
+    # The id and level are in the test name (summary line) and in the failure message itself.
+    result.stdout.fnmatch_lines([f"FAILED *[[]{rule} | {level}[]]*"], consecutive=False)
+    result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{rule} | {level}[]] *"], consecutive=False)
+
+
+def test_upstream_crash_fails_only_the_recommended_level(pytester: pytest.Pytester) -> None:
+    """Upstream's bare 500 on a malformed escape is a named recommended finding; every required check passes."""
+    result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:malformed_escape_crashes")
+    failed = result.reprec.listoutcomes()[2]  # type: ignore[attr-defined]
+    assert [dict(report.user_properties).get("wf_level") for report in failed] == ["recommended"]
