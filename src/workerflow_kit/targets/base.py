@@ -23,6 +23,7 @@ Capability methods, each guarded by its capability:
 ``query(sql, *a)``  ``inspect_db``: read D1, rows as dicts (``SELECT`` only on network targets)
 ``set_env(w, k, v)`` ``set_env``: set (``None``: remove) a var in worker ``w``'s live env; returns the old value
 ``trigger_cron(c)`` ``trigger_cron``: ``GET /__scheduled?cron=<c>`` on the scheduler (wrangler's door)
+``stub_outbound(s)`` ``stub_outbound``: answer the workers' outbound HTTP calls from stubs, record them
 (none)              ``writes_allowed``: the suites may send requests that store or enqueue something
 =================  ===================================================================================
 
@@ -33,7 +34,10 @@ never show a token.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
@@ -47,6 +51,8 @@ __all__ = [
     "WORKERS",
     "Capability",
     "MissingCapability",
+    "OutboundCall",
+    "OutboundRecorder",
     "Target",
     "TargetError",
     "UnknownCapability",
@@ -67,6 +73,7 @@ class Capability(StrEnum):
     SET_ENV = "set_env"
     TRIGGER_CRON = "trigger_cron"
     WRITES_ALLOWED = "writes_allowed"
+    STUB_OUTBOUND = "stub_outbound"
 
 
 class TargetError(KitError):
@@ -96,6 +103,44 @@ class MissingCapability(TargetError):
         self.capability = Capability(capability)
         self.target = target
         super().__init__(f"requires capability '{self.capability.value}' which target '{target}' lacks")
+
+
+@dataclass(frozen=True)
+class OutboundCall:
+    """One outbound HTTP call a worker made while outbound calls were stubbed.
+
+    ``json`` is the body parsed as JSON, or ``None`` when the body is empty or not JSON (``text`` has it)."""
+
+    method: str
+    url: str
+    json: object = None
+    text: str = ""
+
+    @classmethod
+    def of(cls, method: str, url: str, content: bytes) -> OutboundCall:
+        text = content.decode("utf-8", errors="replace")
+        try:
+            parsed: object = json.loads(text) if text else None
+        except ValueError:
+            parsed = None
+        return cls(method=method.upper(), url=url, json=parsed, text=text)
+
+
+@dataclass
+class OutboundRecorder:
+    """What :meth:`Target.stub_outbound` yields: every outbound call, in order, and those no stub matched.
+
+    An unmatched call never reaches the network: it fails inside the worker as a connection error, and
+    leaving the ``stub_outbound`` block with unmatched calls (and no other error) raises an
+    :class:`AssertionError` naming them."""
+
+    calls: list[OutboundCall] = field(default_factory=list)
+    unmatched: list[OutboundCall] = field(default_factory=list)
+
+
+OutboundStub = Mapping[str, object]
+"""``{"method"?: "POST", "url": "https://...", "status"?: 200, "headers"?: {...}, "json"?: ... | "text"?: "..."}``:
+answers calls to exactly ``url`` (and ``method`` when given) with that status (200 when omitted) and body."""
 
 
 class Target(abc.ABC):
@@ -193,6 +238,13 @@ class Target(abc.ABC):
 
         Returns the previous value (``None`` when unset), so a test can put it back."""
         self.require(Capability.SET_ENV)
+        raise NotImplementedError  # pragma: no cover
+
+    def stub_outbound(self, stubs: Sequence[OutboundStub]) -> AbstractContextManager[OutboundRecorder]:
+        """``stub_outbound``: within the block, the workers' outbound HTTP calls are answered by ``stubs``
+        (see :data:`OutboundStub`; the first match wins) and recorded; a call no stub matches fails loudly
+        and never reaches the network (see :class:`OutboundRecorder`)."""
+        self.require(Capability.STUB_OUTBOUND)
         raise NotImplementedError  # pragma: no cover
 
     def trigger_cron(self, cron: str, *, scheduled_time: datetime | None = None) -> httpx.Response:

@@ -19,8 +19,10 @@ default is ``Runtime.start(env=env)``. A factory may break one rule on purpose (
 subclass, wrap a binding) to prove a suite catches it. :func:`load_runtime_factory` resolves the
 ``module:callable`` text that ``--wf-runtime-factory`` takes.
 
-Capabilities: ``drain_queue``, ``inspect_db``, ``set_env``, ``trigger_cron``, ``writes_allowed``, and
-``clock`` when the runtime runs on a :class:`~workerflow_kit.runtime.bindings.clock.VirtualClock`.
+Capabilities: ``drain_queue``, ``inspect_db``, ``set_env``, ``stub_outbound``, ``trigger_cron``,
+``writes_allowed``, and ``clock`` when the runtime runs on a
+:class:`~workerflow_kit.runtime.bindings.clock.VirtualClock`. ``stub_outbound`` mocks httpx with respx for the
+length of the block (the runtime's outbound client included, as long as it uses httpx's own transport).
 When the runtime's api env holds ``API_INGRESS_TOKEN`` (or the ops env ``OPS_DASHBOARD_TOKEN``) at start,
 the client sends it, as a deployment's configured client would.
 """
@@ -30,12 +32,22 @@ from __future__ import annotations
 import asyncio
 import importlib
 import inspect
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
-from workerflow_kit.targets.base import Capability, Target, TargetError, auth_headers
+from workerflow_kit.targets.base import (
+    Capability,
+    OutboundCall,
+    OutboundRecorder,
+    OutboundStub,
+    Target,
+    TargetError,
+    auth_headers,
+)
 
 if TYPE_CHECKING:
     from workerflow_kit.runtime.stack import Runtime
@@ -96,33 +108,41 @@ def load_runtime_factory(spec: str) -> RuntimeFactory:
     return cast(RuntimeFactory, obj)
 
 
-async def _default_runtime(env: Mapping[str, object]) -> Runtime:
+async def _default_runtime(env: Mapping[str, object], project: str | Path | None) -> Runtime:
+    from workerflow_kit.contracts.project import load_project
     from workerflow_kit.runtime.stack import Runtime
 
-    return await Runtime.start(env=env)
+    return await Runtime.start(env=env, project=load_project(project))
 
 
 class InProcessTarget(Target):
     """The reference :class:`~workerflow_kit.runtime.stack.Runtime` driven in process on its own loop.
 
     ``runtime_factory``: see the module notes (default ``Runtime.start(env=env)``). ``env``: vars every
-    worker sees, for the default factory only. The runtime starts in the constructor and closes with
-    :meth:`close`.
+    worker sees, and ``project``: a WorkerFlow checkout to run instead of the bundled baseline (its routes,
+    schedules, wrangler settings and migrations), both for the default factory only. The runtime starts in the
+    constructor and closes with :meth:`close`.
     """
 
     name = "inprocess"
 
     def __init__(
-        self, *, runtime_factory: RuntimeFactory | None = None, env: Mapping[str, object] | None = None
+        self,
+        *,
+        runtime_factory: RuntimeFactory | None = None,
+        env: Mapping[str, object] | None = None,
+        project: str | Path | None = None,
     ) -> None:
         super().__init__()
         if runtime_factory is not None and env is not None:
             raise TargetError("pass env to your runtime factory, not to InProcessTarget, when you give both")
+        if runtime_factory is not None and project is not None:
+            raise TargetError("pass the project to your runtime factory, not to InProcessTarget, when you give both")
         if runtime_factory is not None and not callable(runtime_factory):
             raise TargetError(f"runtime_factory must be callable, got {type(runtime_factory).__name__}")
         self._runner = asyncio.Runner()
         try:
-            self.runtime: Runtime = self._runner.run(self._start(runtime_factory, dict(env or {})))
+            self.runtime: Runtime = self._runner.run(self._start(runtime_factory, dict(env or {}), project))
         except BaseException:
             self._runner.close()
             raise
@@ -145,11 +165,13 @@ class InProcessTarget(Target):
                 headers=auth_headers(token if isinstance(token, str) else None),
             )
 
-    async def _start(self, factory: RuntimeFactory | None, env: dict[str, object]) -> Runtime:
+    async def _start(
+        self, factory: RuntimeFactory | None, env: dict[str, object], project: str | Path | None
+    ) -> Runtime:
         from workerflow_kit.runtime.stack import Runtime
 
         if factory is None:
-            return await _default_runtime(env)
+            return await _default_runtime(env, project)
         built = factory()
         runtime = await built if inspect.isawaitable(built) else built
         if not isinstance(runtime, Runtime):
@@ -171,6 +193,7 @@ class InProcessTarget(Target):
             Capability.DRAIN_QUEUE,
             Capability.INSPECT_DB,
             Capability.SET_ENV,
+            Capability.STUB_OUTBOUND,
             Capability.TRIGGER_CRON,
             Capability.WRITES_ALLOWED,
         }
@@ -200,8 +223,55 @@ class InProcessTarget(Target):
             env[name] = value
         return previous
 
+    @contextmanager
+    def stub_outbound(self, stubs: Sequence[OutboundStub]) -> Iterator[OutboundRecorder]:
+        self.require(Capability.STUB_OUTBOUND)
+        import respx
+
+        answers = [_stub_answer(stub) for stub in stubs]
+        recorder = OutboundRecorder()
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            call = OutboundCall.of(request.method, str(request.url), request.read())
+            recorder.calls.append(call)
+            for method, url, response in answers:
+                if (method is None or method == call.method) and url == request.url:
+                    return response()
+            recorder.unmatched.append(call)
+            raise httpx.ConnectError(f"outbound call not stubbed: {call.method} {call.url}", request=request)
+
+        with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
+            router.route().mock(side_effect=answer)
+            yield recorder
+        if recorder.unmatched:
+            names = ", ".join(f"{call.method} {call.url}" for call in recorder.unmatched)
+            raise AssertionError(f"outbound call(s) no stub matched (none reached the network): {names}")
+
     def _close_resources(self) -> None:
         try:
             self._runner.run(self.runtime.aclose())
         finally:
             self._runner.close()
+
+
+def _stub_answer(stub: OutboundStub) -> tuple[str | None, httpx.URL, Callable[[], httpx.Response]]:
+    """``(method or None, url, a maker of the stubbed response)`` for one stub."""
+    if "json" in stub and "text" in stub:
+        raise TargetError(f"an outbound stub gives either 'json' or 'text', not both: {dict(stub)!r}")
+    method = stub.get("method")
+    status = stub.get("status", 200)
+    headers = stub.get("headers") or {}
+    if not isinstance(status, int) or not isinstance(headers, Mapping):
+        raise TargetError(f"an outbound stub's status is an integer and its headers a mapping: {dict(stub)!r}")
+    try:
+        url = httpx.URL(str(stub["url"]))
+    except (KeyError, httpx.InvalidURL) as exc:
+        raise TargetError(f"an outbound stub needs an absolute 'url': {dict(stub)!r} ({exc})") from None
+
+    def make() -> httpx.Response:
+        pairs = {str(name): str(value) for name, value in headers.items()}
+        if "json" in stub:
+            return httpx.Response(status, headers=pairs, json=stub["json"])
+        return httpx.Response(status, headers=pairs, text=str(stub.get("text", "")))
+
+    return (str(method).upper() if method is not None else None), url, make
