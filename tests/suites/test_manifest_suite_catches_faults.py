@@ -1,0 +1,129 @@
+"""Meta-tests: the manifest suite passes the reference and catches each deliberately broken runtime.
+
+Each run is a real ``pytest --pyargs workerflow_kit.suites.manifest`` (through ``pytester``, in this process)
+against the reference (every check passes) and against each runtime of :mod:`tests.suites.broken.manifest`
+(exactly the checks mapped to it fail, and the output names each with its level).
+
+The property checks run under :data:`META_PROFILE`: derandomized (the same examples on every run, so the
+expected set of failing checks is stable), without shrinking (a failure is reported as found, which keeps a
+failing run to seconds) and without an example database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from tests.suites.broken.manifest import BROKEN
+
+pytest_plugins = ["pytester"]
+
+SUITE = "workerflow_kit.suites.manifest"
+FACTORY_MODULE = "tests.suites.broken.manifest"
+RECOMMENDED = {"manifest.error-is-json", "manifest.property-error-message"}
+ALL_CHECK_IDS = {
+    "manifest.fixture-resolves",
+    "manifest.extra-keys-kept",
+    "manifest.fixture-error-500",
+    "manifest.error-is-json",
+    "manifest.property-resolution",
+    "manifest.property-error-message",
+}
+
+META_PROFILE = "workerflow-kit-tests.manifest-meta"
+settings.register_profile(
+    META_PROFILE,
+    max_examples=25,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    phases=(Phase.explicit, Phase.generate),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+@pytest.fixture(autouse=True)
+def _keep_hypothesis_profile() -> Iterator[None]:
+    """``--hypothesis-profile`` loads a profile for good; put the session's own back after each inner run."""
+    previous = settings.get_current_profile_name()
+    try:
+        yield
+    finally:
+        settings.load_profile(previous)
+
+
+def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_inprocess(
+        "--pyargs", SUITE, "-rfEs", "-p", "no:cacheprovider", f"--hypothesis-profile={META_PROFILE}", *args
+    )
+
+
+def outcomes(result: pytest.RunResult) -> dict[str, list[str]]:
+    """``{"passed": [...], "skipped": [...], "failed": [...]}``: the check id of every test, one per test."""
+    passed, skipped, failed = result.reprec.listoutcomes()  # type: ignore[attr-defined]
+    found: dict[str, list[str]] = {}
+    for outcome, reports in (("passed", passed), ("skipped", skipped), ("failed", failed)):
+        ids = []
+        for report in reports:
+            check_id = dict(report.user_properties).get("wf_check")
+            assert check_id is not None, f"a suite test without a check id: {report.nodeid}"
+            assert f"{check_id} | " in report.nodeid, f"the test name does not carry its check: {report.nodeid}"
+            ids.append(check_id)
+        found[outcome] = ids
+    return found
+
+
+def test_reference_passes_every_check(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "-v")
+    by_outcome = outcomes(result)
+    assert by_outcome["failed"] == []
+    assert by_outcome["skipped"] == []
+    assert set(by_outcome["passed"]) == ALL_CHECK_IDS
+    assert by_outcome["passed"].count("manifest.fixture-resolves") >= 15  # one test per bundled fixture
+    assert by_outcome["passed"].count("manifest.fixture-error-500") >= 8
+    result.stdout.fnmatch_lines(
+        [
+            "*test_fixture_resolves?manifest/empty-env-is-legacy-manifest.fixture-resolves | required? PASSED*",
+            "*test_error_is_json?manifest/config-routes-not-json-manifest.error-is-json | recommended? PASSED*",
+        ],
+        consecutive=False,
+    )
+
+
+@pytest.mark.parametrize("factory", sorted(BROKEN))
+def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> None:
+    must_fail = BROKEN[factory]
+    result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:{factory}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    by_outcome = outcomes(result)
+    assert set(by_outcome["failed"]) == must_fail, f"{factory}: unexpected set of failing checks"
+    assert by_outcome["skipped"] == []
+    assert set(by_outcome["passed"]) | must_fail == ALL_CHECK_IDS
+    for check_id in must_fail:
+        level = "recommended" if check_id in RECOMMENDED else "required"
+        result.stdout.fnmatch_lines([f"FAILED *{check_id} | {level}[]]*"], consecutive=False)
+        result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{check_id} | {level}[]] *"], consecutive=False)
+
+
+def test_upstream_crash_fails_only_the_recommended_level(pytester: pytest.Pytester) -> None:
+    """Upstream's bare 500 on a bad manifest passes every required check and is named at the recommended level."""
+    result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:manifest_error_crashes")
+    failed = result.reprec.listoutcomes()[2]  # type: ignore[attr-defined]
+    assert failed
+    assert {dict(report.user_properties).get("wf_level") for report in failed} == {"recommended"}
+    result.stdout.fnmatch_lines(
+        ["*manifest.error-is-json | recommended*should answer the JSON error*not crash*"], consecutive=False
+    )
+
+
+def test_a_failure_names_the_fixture_and_the_difference(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:mode_not_trimmed", "-k", "padded")
+    result.stdout.fnmatch_lines(
+        [
+            "*[[]manifest.fixture-resolves | required[]] fixture manifest/mode-config-padded-uppercase*"
+            "/api/meta manifestMode: expected 'config', got 'legacy'*"
+        ],
+        consecutive=False,
+    )
