@@ -1,0 +1,98 @@
+"""Meta-tests: the stateful suite passes the reference and catches each deliberately broken runtime.
+
+Each run is a real ``pytest --pyargs workerflow_kit.suites.stateful`` (through ``pytester``, in this process)
+against the reference in process, against one reference runtime per broken rule
+(:mod:`tests.suites.broken.stateful`, injected with ``--wf-runtime-factory``), and against a served runtime.
+Broken runs use a derandomized Hypothesis profile without shrinking, so they are repeatable and quick; the
+failure output must name the broken rule's check id and level. A fault may be seen by more than one stateful
+rule (an acked retryable failure also leaves the wrong run status), so the named check must be among the
+failures, and the reference must pass every check.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import Phase, settings
+
+from tests.suites.broken.stateful import BROKEN
+
+pytest_plugins = ["pytester"]
+
+FACTORY_MODULE = "tests.suites.broken.stateful"
+LABEL = re.compile(r"\[([a-z0-9.-]+) \| (required|recommended)\]")
+ALL_CHECKS = {
+    "stateful.responses-match-model",
+    "stateful.nothing-lost",
+    "stateful.attempts-match-plan",
+    "stateful.ops-counts-equal-db",
+    "stateful.lineage-consistent",
+    "stateful.dead-letters-deduped",
+}
+QUICK = "wfk-stateful-meta"
+SERVED = "wfk-stateful-meta-served"
+settings.register_profile(QUICK, derandomize=True, database=None, phases=[Phase.explicit, Phase.generate])
+settings.register_profile(SERVED, settings.get_profile(QUICK), max_examples=3, stateful_step_count=8)
+
+
+@pytest.fixture(autouse=True)
+def keep_hypothesis_profile() -> Iterator[None]:
+    """``--hypothesis-profile`` inside pytester loads a profile for the whole process: put the old one back."""
+    settings.register_profile("wfk-stateful-meta-saved", settings.default)
+    yield
+    settings.load_profile("wfk-stateful-meta-saved")
+
+
+def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_inprocess(
+        "--pyargs", "workerflow_kit.suites.stateful", "-rfEs", "-p", "no:cacheprovider", *args
+    )
+
+
+def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:
+    passed, skipped, failed = result.reprec.listoutcomes()  # type: ignore[attr-defined]
+    found: dict[str, set[str]] = {}
+    for outcome, reports in (("passed", passed), ("skipped", skipped), ("failed", failed)):
+        ids = set()
+        for report in reports:
+            match = LABEL.search(report.nodeid)
+            assert match is not None, f"a suite test without [id | level] in its name: {report.nodeid}"
+            ids.add(match.group(1))
+        found[outcome] = ids
+    return found
+
+
+def test_reference_passes_every_stateful_check(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "-v")
+    result.assert_outcomes(passed=len(ALL_CHECKS))
+    assert checks_by_outcome(result)["passed"] == ALL_CHECKS
+
+
+@pytest.mark.parametrize("factory", sorted(BROKEN))
+def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> None:
+    rule = BROKEN[factory]
+    result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:{factory}", f"--hypothesis-profile={QUICK}")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    by_outcome = checks_by_outcome(result)
+    assert rule in by_outcome["failed"], f"{factory}: {rule} did not fail ({by_outcome})"
+    assert by_outcome["skipped"] == set()
+    result.stdout.fnmatch_lines([f"FAILED *[[]{rule} | required[]]*"], consecutive=False)
+    result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{rule} | required[]] *"], consecutive=False)
+
+
+def test_served_target_runs_what_its_capabilities_allow(pytester: pytest.Pytester) -> None:
+    """No drain, clock or set_env: the machine waits for the background queue; the fault-plan check skips."""
+    result = run_suite(
+        pytester,
+        "--wf-target=served",
+        "--wf-serve-arg=--queue-profile",
+        "--wf-serve-arg=miniflare",
+        f"--hypothesis-profile={SERVED}",
+    )
+    by_outcome = checks_by_outcome(result)
+    assert by_outcome["failed"] == set()
+    assert by_outcome["skipped"] == {"stateful.attempts-match-plan"}
+    assert by_outcome["passed"] == ALL_CHECKS - {"stateful.attempts-match-plan"}
+    result.stdout.fnmatch_lines(["SKIPPED*requires capability 'set_env' which target 'served' lacks*"])
