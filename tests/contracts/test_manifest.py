@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from workerflow_kit.contracts import manifest as manifest_module
 from workerflow_kit.contracts.manifest import (
     ManifestError,
     ManifestValueTypeError,
+    clear_manifest_cache,
     find_enabled_schedule,
     find_route,
     find_schedule,
@@ -333,3 +335,98 @@ def test_lookups_are_exact() -> None:
     assert find_route(manifest, "custom_ping ") is None
     assert find_schedule(manifest, "nope") is None
     assert find_enabled_schedule(resolve_manifest({}), "not_registered") is None
+
+
+# --------------------------------------------------------------------------------------------------- caching
+
+
+@given(
+    mode=modes,
+    routes=list_cases("ROUTES_CONFIG_JSON", ROUTE_TYPES, ROUTE_WRONG),
+    schedules=list_cases("SCHEDULES_CONFIG_JSON", SCHEDULE_TYPES, SCHEDULE_WRONG),
+    custom_builtins=st.booleans(),
+)
+def test_cached_resolution_equals_a_fresh_one(
+    mode: tuple[str | None, str], routes: Case, schedules: Case, custom_builtins: bool
+) -> None:
+    env = {
+        name: value
+        for name, value in (
+            ("MANIFEST_MODE", mode[0]),
+            ("ROUTES_CONFIG_JSON", routes.value),
+            ("SCHEDULES_CONFIG_JSON", schedules.value),
+        )
+        if value is not None
+    }
+    route_fallback = ALT_ROUTES if custom_builtins else builtin_routes()
+    schedule_fallback = ALT_SCHEDULES if custom_builtins else builtin_schedules()
+
+    def outcome(**kwargs: Any) -> Manifest | str:
+        try:
+            return resolve_manifest(env, **kwargs)
+        except ManifestError as exc:
+            return f"{type(exc).__name__}: {exc}"
+
+    # Lists of built-ins are never cached: the reference result.
+    fresh = outcome(builtin_routes=list(route_fallback), builtin_schedules=list(schedule_fallback))
+    first = outcome(builtin_routes=route_fallback, builtin_schedules=schedule_fallback)
+    again = outcome(builtin_routes=route_fallback, builtin_schedules=schedule_fallback)
+    assert first == fresh
+    assert again == fresh
+    if isinstance(first, Manifest):
+        assert again is first
+        for got, want in ((first.routes, fresh.routes), (first.schedules, fresh.schedules)):  # type: ignore[union-attr]
+            assert [item.as_json() for item in got] == [item.as_json() for item in want]
+
+
+def test_cached_manifest_hands_out_fresh_copies() -> None:
+    env = {"MANIFEST_MODE": "config", "ROUTES_CONFIG_JSON": json.dumps([{**CUSTOM_ROUTE, "extra": {"a": [1]}}])}
+    first = resolve_manifest(env)
+    data = first.routes[0].as_json()
+    data["extra"]["a"].append(2)
+    data["routePath"] = "changed"
+    first.routes[0].extras["extra"]["a"].append(3)
+    second = resolve_manifest(env)
+    assert second is first
+    assert second.routes[0].as_json() == {**CUSTOM_ROUTE, "extra": {"a": [1]}}
+    assert second.routes[0].extras == {"extra": {"a": [1]}}
+
+
+def test_builtins_are_told_apart_by_identity() -> None:
+    twin_routes = tuple(RouteDefinition(**route.as_json()) for route in ALT_ROUTES)
+    one = resolve_manifest({}, builtin_routes=ALT_ROUTES, builtin_schedules=ALT_SCHEDULES)
+    two = resolve_manifest({}, builtin_routes=twin_routes, builtin_schedules=ALT_SCHEDULES)
+    assert one == two
+    assert one.routes[0] is ALT_ROUTES[0]
+    assert two.routes[0] is twin_routes[0]
+
+
+def test_mutable_builtin_lists_are_read_every_time() -> None:
+    routes = list(ALT_ROUTES)
+    assert resolve_manifest({}, builtin_routes=routes, builtin_schedules=ALT_SCHEDULES).routes == ALT_ROUTES
+    routes.append(RouteDefinition(**CUSTOM_ROUTE))
+    assert len(resolve_manifest({}, builtin_routes=routes, builtin_schedules=ALT_SCHEDULES).routes) == 2
+
+
+def test_failures_and_non_string_values_are_not_cached() -> None:
+    bad = {"MANIFEST_MODE": "config", "ROUTES_CONFIG_JSON": "[1]"}
+    errors = []
+    for _ in range(2):
+        with pytest.raises(ManifestError) as info:
+            resolve_manifest(bad)
+        errors.append(info.value)
+    assert errors[0] is not errors[1]
+    assert str(errors[0]) == str(errors[1]) == "ROUTES_CONFIG_JSON has invalid item at index 0"
+    for value in (0, False, float("nan")):
+        assert resolve_manifest({"MANIFEST_MODE": "config", "ROUTES_CONFIG_JSON": value}).routes == builtin_routes()
+    with pytest.raises(ManifestValueTypeError):
+        resolve_manifest({"MANIFEST_MODE": "config", "ROUTES_CONFIG_JSON": 1})
+
+
+def test_the_cache_stays_small() -> None:
+    clear_manifest_cache()
+    for index in range(200):
+        route = {**CUSTOM_ROUTE, "routePath": f"r{index}"}
+        env = {"MANIFEST_MODE": "config", "ROUTES_CONFIG_JSON": json.dumps([route])}
+        assert resolve_manifest(env).routes[0].routePath == f"r{index}"
+    assert 0 < len(manifest_module._cache) <= 32

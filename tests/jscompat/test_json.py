@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workerflow_kit.jscompat.json import JsSyntaxError, js_json_parse, js_json_string, js_json_stringify
+from workerflow_kit.jscompat.json import (
+    JsSyntaxError,
+    _stringify_slow,
+    js_json_parse,
+    js_json_string,
+    js_json_stringify,
+)
 from workerflow_kit.jscompat.numbers import UNDEFINED
 
 
@@ -167,3 +173,69 @@ def test_parse_error_snippet_for_long_input() -> None:
     with pytest.raises(JsSyntaxError, match=r'\.\.\."') as caught:
         js_json_parse('{"key": "value", "other": tru, "more": "padding padding"}')
     assert caught.value.position is not None
+
+
+# ------------------------------------------------------------------- the fast path equals the general one
+
+any_char = st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=())
+any_text = st.one_of(
+    st.text(any_char, max_size=8),
+    st.sampled_from(["", "0", "7", "12", "007", "4294967294", "4294967295", "1e3", "-1", "\u0661", "a\u2028b", "\x7f"]),
+)
+odd_keys = st.one_of(
+    any_text,
+    st.integers(-5, 5),
+    st.sampled_from([None, True, False, 1.5, 2.0]),
+)
+leaves = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.sampled_from([2**53, -(2**53), 2**53 + 1, 10**400]),
+    st.floats(),
+    any_text,
+    st.just(UNDEFINED),
+)
+
+
+class _Dict(dict):  # type: ignore[type-arg]
+    pass
+
+
+def _containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.lists(children, max_size=4),
+        st.lists(children, max_size=4).map(tuple),
+        st.dictionaries(any_text, children, max_size=4),
+        st.dictionaries(odd_keys, children, max_size=4),
+        st.dictionaries(any_text, children, max_size=3).map(_Dict),
+    )
+
+
+stringify_inputs = st.recursive(leaves, _containers, max_leaves=25)
+
+
+@given(stringify_inputs)
+def test_fast_path_matches_the_general_serializer(value: Any) -> None:
+    try:
+        expected: str | type[Exception] = _stringify_slow(value, "")
+    except TypeError:
+        expected = TypeError
+    if expected is TypeError:
+        with pytest.raises(TypeError):
+            js_json_stringify(value)
+    else:
+        assert js_json_stringify(value) == expected
+
+
+def test_fast_path_edges() -> None:
+    deep: Any = "leaf"
+    for _ in range(200):
+        deep = {"k": [deep]}
+    assert js_json_stringify(deep) == _stringify_slow(deep, "")
+    loop: list[Any] = []
+    loop.append(loop)
+    with pytest.raises(TypeError, match="circular"):
+        js_json_stringify({"a": loop})
+    assert js_json_stringify({"b": 1, "2": 0, "a": "\ud800\x00\u2028"}) == '{"2":0,"b":1,"a":"\\ud800\\u0000\u2028"}'
+    assert js_json_stringify([True, 2**53, 2**53 + 1, 1.0]) == "[true,9007199254740992,9007199254740992,1]"

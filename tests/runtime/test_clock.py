@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, TypeVar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from workerflow_kit.runtime.bindings.clock import (
     Clock,
@@ -42,6 +44,45 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 )
 def test_iso_ms_matches_js_to_iso_string(dt: datetime, expected: str) -> None:
     assert iso_ms(dt) == expected
+
+
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_iso_ms_fast_path_matches_the_field_by_field_format(dt: datetime) -> None:
+    expected = (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+        f".{dt.microsecond // 1000:03d}Z"
+    )
+    assert iso_ms(dt) == expected
+    assert iso_ms(dt.astimezone(timezone(timedelta(hours=-3)))) == expected  # the general path
+
+
+def test_virtual_clock_now_iso_follows_every_move() -> None:
+    clock = VirtualClock(start=T0)
+    assert clock.now_iso() == "2026-03-01T12:00:00.000Z"
+
+    async def scenario() -> list[str]:
+        seen = [clock.now_iso()]
+        await clock.advance(0.0015)
+        seen.append(clock.now_iso())
+        await clock.advance(0.0005)
+        seen.append(clock.now_iso())
+        await clock.advance(86400)
+        seen.append(clock.now_iso())
+        return seen
+
+    assert run(scenario()) == [
+        "2026-03-01T12:00:00.000Z",
+        "2026-03-01T12:00:00.001Z",
+        "2026-03-01T12:00:00.002Z",
+        "2026-03-02T12:00:00.002Z",
+    ]
+    assert clock.now_iso() == iso_ms(clock.now())
+
+    class Shifted(VirtualClock):
+        def now(self) -> datetime:
+            return super().now() + timedelta(hours=1)
+
+    assert Shifted(start=T0).now_iso() == "2026-03-01T13:00:00.000Z"
 
 
 def test_iso_ms_rejects_naive_datetimes() -> None:

@@ -26,6 +26,8 @@ from workerflow_kit.runtime.serve import (
     SERVED_WORKERS,
     ServeConfig,
     bind_socket,
+    event_loop_factory,
+    http_implementation,
     parse_env_assignment,
     parse_env_file,
     serve,
@@ -118,6 +120,30 @@ def test_bind_socket_port_zero_and_port_in_use() -> None:
 def test_defaults() -> None:
     assert SERVED_WORKERS == ("api", "workflow", "ops-dashboard", "scheduler")
     assert dict(DEFAULT_PORTS) == {"api": 8787, "workflow": 8788, "ops-dashboard": 8789, "scheduler": 8790}
+
+
+def test_fast_http_stack_when_installed_else_the_pure_python_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    installed = {name: importlib.util.find_spec(name) is not None for name in ("httptools", "uvloop")}
+    assert http_implementation() == ("httptools" if installed["httptools"] else "h11")
+    factory = event_loop_factory()
+    if installed["uvloop"] and sys.platform != "win32":
+        assert factory is not None
+        loop = factory()
+        try:
+            assert type(loop).__module__.startswith("uvloop")
+        finally:
+            loop.close()
+    else:
+        assert factory is None
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in ("httptools", "uvloop") else real_find_spec(name)
+    )
+    assert http_implementation() == "h11"
+    assert event_loop_factory() is None
 
 
 # ------------------------------------------------------------------------------------------ in process

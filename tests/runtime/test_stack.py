@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from collections.abc import Coroutine
 from datetime import UTC, datetime
@@ -11,7 +12,10 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from workerflow_kit.runtime import stack as stack_module
 from workerflow_kit.runtime.bindings.clock import SystemClock, VirtualClock
 from workerflow_kit.runtime.bindings.d1 import D1Database
 from workerflow_kit.runtime.bindings.queue import Queue, QueueSettings
@@ -412,3 +416,34 @@ def test_in_process_binding_passes_the_request_and_turns_a_throw_into_a_bare_500
     assert first.headers.get("content-length") == "3"
     assert boom.status_code == 500
     assert "json" not in boom.headers["content-type"]
+
+
+header_names = st.sampled_from(["content-type", "x-a", "Content-Length", "content-length", "set-cookie", "X-B"])
+header_values = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=6)
+
+
+@given(
+    status=st.sampled_from([200, 201, 202, 204, 301, 400, 404, 500, 503]),
+    headers=st.lists(st.tuples(header_names, header_values), max_size=5),
+    body=st.binary(max_size=64),
+)
+def test_service_binding_response_equals_httpx_reading_it(
+    status: int, headers: list[tuple[str, str]], body: bytes
+) -> None:
+    fast = stack_module.read_response(status, headers, body)
+    slow = httpx.Response(status, headers=headers, content=body)
+    assert stack_module.read_response is stack_module._read_response_fast
+    assert fast.status_code == slow.status_code
+    assert fast.headers.raw == slow.headers.raw
+    assert (fast.content, fast.text) == (slow.content, slow.text)
+    assert (fast.is_closed, fast.is_stream_consumed) == (slow.is_closed, slow.is_stream_consumed)
+    assert fast.num_bytes_downloaded == slow.num_bytes_downloaded
+    assert list(fast.iter_bytes()) == list(slow.iter_bytes())
+    assert fast.encoding == slow.encoding
+
+
+def test_service_binding_response_with_a_content_encoding_is_decoded_as_httpx_does() -> None:
+    packed = gzip.compress(b'{"ok":true}')
+    headers = [("content-type", "application/json"), ("content-encoding", "gzip")]
+    fast = stack_module.read_response(200, headers, packed)
+    assert fast.content == httpx.Response(200, headers=headers, content=packed).content == b'{"ok":true}'

@@ -14,8 +14,10 @@ module reproduces:
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from workerflow_kit.contracts import models as _models
 from workerflow_kit.contracts.models import (
@@ -38,6 +40,7 @@ __all__ = [
     "SCHEDULES_VAR",
     "ManifestError",
     "ManifestValueTypeError",
+    "clear_manifest_cache",
     "find_enabled_schedule",
     "find_route",
     "find_schedule",
@@ -125,15 +128,89 @@ def resolve_manifest(
 
     Raises :class:`ManifestError` with upstream's exact message for invalid JSON, a non-array, or the first
     invalid item, and :class:`ManifestValueTypeError` for non-string values upstream cannot handle.
+
+    Workers resolve on every request, so successful resolutions are cached: a :class:`Manifest` is frozen
+    (tuples of frozen definitions whose ``as_json`` hands out fresh copies), so sharing one is safe. The
+    cache is keyed by the identity of the built-in lists when they are tuples (immutable) and, in config
+    mode, by the exact variable strings; anything else (a list of built-ins, a non-string variable) is
+    resolved afresh. Failures are never cached.
     """
     routes_fallback = _models.builtin_routes() if builtin_routes is None else builtin_routes
     schedules_fallback = _models.builtin_schedules() if builtin_schedules is None else builtin_schedules
     mode = manifest_mode(env)
+    if type(routes_fallback) is not tuple or type(schedules_fallback) is not tuple:
+        # Mutable (or unusual) built-in sequences: read them afresh every time.
+        if mode == "legacy":
+            return _build(mode, routes_fallback, schedules_fallback)
+        return _resolve_config(env, routes_fallback, schedules_fallback)
     if mode == "legacy":
-        return Manifest(mode=mode, routes=tuple(routes_fallback), schedules=tuple(schedules_fallback))
+        return _cached((mode, None, None), routes_fallback, schedules_fallback, env)
+    raw_routes = env.get(ROUTES_VAR)
+    raw_schedules = env.get(SCHEDULES_VAR)
+    if _is_cache_text(raw_routes) and _is_cache_text(raw_schedules):
+        return _cached((mode, raw_routes, raw_schedules), routes_fallback, schedules_fallback, env)
+    return _resolve_config(env, routes_fallback, schedules_fallback)
+
+
+def _build(mode: ManifestMode, routes: Sequence[RouteDefinition], schedules: Sequence[ScheduleDefinition]) -> Manifest:
+    return Manifest(mode=mode, routes=tuple(routes), schedules=tuple(schedules))
+
+
+def _resolve_config(
+    env: Mapping[str, object],
+    routes_fallback: Sequence[RouteDefinition],
+    schedules_fallback: Sequence[ScheduleDefinition],
+) -> Manifest:
     routes = _parse_list(env, ROUTES_VAR, routes_fallback, is_route_item, RouteDefinition)
     schedules = _parse_list(env, SCHEDULES_VAR, schedules_fallback, is_schedule_item, ScheduleDefinition)
-    return Manifest(mode=mode, routes=routes, schedules=schedules)
+    return Manifest(mode="config", routes=routes, schedules=schedules)
+
+
+# -- the resolution cache -----------------------------------------------------------------------------------
+
+_CACHE_SIZE: Final = 32
+_CacheKey = tuple[int, int, str, object, object]
+_CacheEntry = tuple[tuple[RouteDefinition, ...], tuple[ScheduleDefinition, ...], Manifest]
+_cache: OrderedDict[_CacheKey, _CacheEntry] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _is_cache_text(value: object) -> bool:
+    """Whether a config variable's value can key the cache: unset (``None``) or exactly a ``str``."""
+    return value is None or type(value) is str
+
+
+def _cached(
+    texts: tuple[ManifestMode, object, object],
+    routes_fallback: tuple[RouteDefinition, ...],
+    schedules_fallback: tuple[ScheduleDefinition, ...],
+    env: Mapping[str, object],
+) -> Manifest:
+    """The manifest for ``texts`` (mode, routes text, schedules text) over these built-in tuples, from a small
+    LRU cache. An entry keeps its built-in tuples alive, so their ids cannot be reused while it exists."""
+    key: _CacheKey = (id(routes_fallback), id(schedules_fallback), *texts)
+    with _cache_lock:
+        entry = _cache.get(key)
+        if entry is not None and entry[0] is routes_fallback and entry[1] is schedules_fallback:
+            _cache.move_to_end(key)
+            return entry[2]
+    mode = texts[0]
+    if mode == "legacy":
+        manifest = _build(mode, routes_fallback, schedules_fallback)
+    else:
+        manifest = _resolve_config(env, routes_fallback, schedules_fallback)
+    with _cache_lock:
+        _cache[key] = (routes_fallback, schedules_fallback, manifest)
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return manifest
+
+
+def clear_manifest_cache() -> None:
+    """Forget every cached resolution (tests; nothing else needs it)."""
+    with _cache_lock:
+        _cache.clear()
 
 
 def find_route(manifest: Manifest, route_path: str) -> RouteDefinition | None:

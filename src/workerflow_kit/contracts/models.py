@@ -134,8 +134,9 @@ class _Definition(BaseModel):
 
     @property
     def extras(self) -> dict[str, Any]:
-        """Keys beyond the contract's fields, kept as given."""
-        return dict(self.__pydantic_extra__ or {})
+        """Keys beyond the contract's fields, kept as given, as a fresh deep copy (resolved manifests are
+        cached and shared, so nothing handed out may alias their values)."""
+        return copy.deepcopy(dict(self.__pydantic_extra__ or {}))
 
     def as_json(self) -> dict[str, Any]:
         """The item exactly as given (key order and extra keys included), as a fresh deep copy."""

@@ -254,9 +254,51 @@ def js_json_stringify(value: Any, indent: int | str | None = None) -> str:
         gap = ""
     if value is UNDEFINED:
         raise TypeError("JSON.stringify(undefined) produces no string")
+    if not gap and _is_plain(value, 0):
+        text = _dumps_compact(value)
+        if _SURROGATE.search(text) is None:
+            return text
+    return _stringify_slow(value, gap)
+
+
+def _stringify_slow(value: Any, gap: str) -> str:
+    """The general serializer (every value :func:`js_json_stringify` accepts, any ``gap``)."""
     parts: list[str] = []
     _write(value, parts.append, gap, "", set())
     return "".join(parts)
+
+
+# The fast path: for "plain" values, Python's C encoder prints exactly what JS prints. Plain means only
+# ``None``, ``bool``, ``str``, ``int`` a double holds exactly (``|n| <= 2**53``), and ``dict`` / ``list`` /
+# ``tuple`` (exact types) of plain values, with ``str`` keys that do not start with a digit (so no key is an
+# array index JS would move to the front), nested at most ``_PLAIN_DEPTH`` deep (a circular structure is never
+# plain, so the slow path reports it). Floats are never plain (JS prints ``1.0`` as ``1`` and ``1e21`` as
+# ``1e+21``). Both encoders escape ``"``, ``\\``, ``\b\f\n\r\t`` by name and other control characters as
+# lowercase ``\u00XX``, and leave everything else as is, except lone surrogates, which JS escapes: output
+# holding a surrogate goes to the slow path.
+_PLAIN_DEPTH: Final = 64
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+_dumps_compact: Final = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
+
+
+def _is_plain(value: Any, depth: int) -> bool:
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(-_TWO_53 <= value <= _TWO_53)
+    if kind is dict:
+        if depth >= _PLAIN_DEPTH:
+            return False
+        for key, member in value.items():
+            if type(key) is not str or key[:1].isdigit() or not _is_plain(member, depth + 1):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        if depth >= _PLAIN_DEPTH:
+            return False
+        return all(_is_plain(item, depth + 1) for item in value)
+    return False
 
 
 def _write(value: Any, out: Callable[[str], None], gap: str, current: str, active: set[int]) -> None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -164,7 +164,56 @@ class InProcessServiceBinding(ServiceBinding):
         except Exception:
             log.exception("%s threw while handling %s %s", self.host, request.method, request.url)
             response = Response(500, Headers({"content-type": "text/plain; charset=utf-8"}), UNHANDLED_BODY)
-        return httpx.Response(response.status, headers=response.headers.items(), content=response.body)
+        return read_response(response.status, response.headers.items(), response.body)
+
+
+def _read_response_slow(status: int, headers: list[tuple[str, str]], body: bytes) -> httpx.Response:
+    return httpx.Response(status, headers=headers, content=body)
+
+
+def _read_response_fast(status: int, headers: list[tuple[str, str]], body: bytes) -> httpx.Response:
+    """:func:`_read_response_slow` without httpx's read loop, for bodies no content decoder touches."""
+    if any(name.lower() == "content-encoding" for name, _ in headers):
+        return _read_response_slow(status, headers, body)
+    if body and not any(name.lower() == "content-length" for name, _ in headers):
+        headers = [*headers, ("Content-Length", str(len(body)))]  # what Response(content=...) adds
+    response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
+    # The state Response(content=...) leaves after reading the whole stream through the identity decoder.
+    response._content = body
+    response.is_stream_consumed = True
+    response.is_closed = True
+    return response
+
+
+def _same_response(a: httpx.Response, b: httpx.Response) -> bool:
+    return (
+        a.status_code == b.status_code
+        and a.headers.raw == b.headers.raw
+        and a.content == b.content
+        and a.is_closed == b.is_closed
+        and a.is_stream_consumed == b.is_stream_consumed
+        and a.num_bytes_downloaded == b.num_bytes_downloaded
+    )
+
+
+def _pick_read_response() -> Callable[[int, list[tuple[str, str]], bytes], httpx.Response]:
+    """The fast builder if it still matches what this httpx version's ``Response(content=...)`` gives."""
+    samples: list[tuple[int, list[tuple[str, str]], bytes]] = [
+        (200, [("content-type", "application/json; charset=utf-8")], b'{"ok":true}'),
+        (204, [], b""),
+        (500, [("content-length", "2"), ("x-a", "1"), ("x-a", "2")], b"no"),
+    ]
+    try:
+        if all(_same_response(_read_response_fast(*s), _read_response_slow(*s)) for s in samples):
+            return _read_response_fast
+    except Exception:  # pragma: no cover - a future httpx without these attributes
+        log.debug("httpx.Response internals changed; service bindings use the plain constructor", exc_info=True)
+    return _read_response_slow  # pragma: no cover
+
+
+read_response = _pick_read_response()
+"""``httpx.Response(status, headers=headers, content=body)``, already read: the response a service binding
+returns. Built without httpx's streaming read when no ``content-encoding`` asks for decoding."""
 
 
 def _queue_settings(profile: QueueProfile | None, project: Project) -> QueueSettings:

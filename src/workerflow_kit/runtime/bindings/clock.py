@@ -104,6 +104,10 @@ def iso_ms(dt: datetime) -> str:
     The instant is converted to UTC; sub-millisecond digits are truncated (a JS ``Date`` holds whole
     milliseconds). Naive datetimes are rejected rather than guessed.
     """
+    if type(dt) is datetime and dt.tzinfo is UTC:
+        # The common case (every clock's own datetimes): isoformat truncates to milliseconds as well and
+        # prints the same four-digit year; only the "+00:00" suffix differs.
+        return dt.isoformat(timespec="milliseconds")[:-6] + "Z"
     utc = _require_aware(dt, "iso_ms() argument")
     return (
         f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
@@ -242,6 +246,8 @@ class VirtualClock(_ClockBase):
         self._heap: list[tuple[int, int, TimerHandle]] = []
         self._seq = itertools.count()
         self._driving = False
+        self._iso_us: int | None = None
+        self._iso = ""
 
     def __repr__(self) -> str:
         return f"<VirtualClock now={self.now_iso()} pending_timers={self.pending_timers()}>"
@@ -251,6 +257,16 @@ class VirtualClock(_ClockBase):
     def now(self) -> datetime:
         """The current virtual instant (aware UTC)."""
         return from_epoch_us(self._now_us)
+
+    def now_iso(self) -> str:
+        """The current virtual instant in JS ``toISOString()`` format (remembered until the clock moves)."""
+        if type(self).now is not VirtualClock.now:  # a subclass decides what "now" is
+            return iso_ms(self.now())
+        now_us = self._now_us
+        if self._iso_us != now_us:
+            self._iso = iso_ms(from_epoch_us(now_us))
+            self._iso_us = now_us
+        return self._iso
 
     def now_us(self) -> int:
         """The current virtual instant in microseconds since the Unix epoch."""
