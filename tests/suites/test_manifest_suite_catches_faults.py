@@ -32,6 +32,8 @@ ALL_CHECK_IDS = {
     "manifest.property-error-message",
 }
 
+PROPERTY_CHECKS = frozenset({"manifest.property-resolution", "manifest.property-error-message"})
+
 META_PROFILE = "workerflow-kit-tests.manifest-meta"
 settings.register_profile(
     META_PROFILE,
@@ -98,9 +100,13 @@ def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> No
     result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:{factory}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     by_outcome = outcomes(result)
-    assert set(by_outcome["failed"]) == must_fail, f"{factory}: unexpected set of failing checks"
+    failed = set(by_outcome["failed"])
+    assert must_fail <= failed, f"{factory}: expected checks did not fail"
+    # A property check may meet the broken rule in its drawn examples or not, depending on what the process drew
+    # before; only property checks may fail beyond the expected set, never a fixture-driven or coded check.
+    assert failed - must_fail <= PROPERTY_CHECKS, f"{factory}: unexpected checks failed: {failed - must_fail}"
     assert by_outcome["skipped"] == []
-    assert set(by_outcome["passed"]) | must_fail == ALL_CHECK_IDS
+    assert set(by_outcome["passed"]) | failed == ALL_CHECK_IDS
     for check_id in must_fail:
         level = "recommended" if check_id in RECOMMENDED else "required"
         result.stdout.fnmatch_lines([f"FAILED *{check_id} | {level}[]]*"], consecutive=False)

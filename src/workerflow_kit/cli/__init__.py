@@ -7,6 +7,7 @@ import sys
 import click
 
 from workerflow_kit import __version__
+from workerflow_kit.cli.check_cmd import check
 from workerflow_kit.cli.contracts_cmd import contracts
 from workerflow_kit.cli.cron_cmd import cron
 from workerflow_kit.cli.diff_cmd import diff
@@ -30,9 +31,11 @@ def cli() -> None:
       workerflow-kit cron check "0 18 * * 6L"       # Cloudflare's cron dialect
       workerflow-kit diff @bundled ../workerflow     # breaking changes between contract sets
       workerflow-kit serve                          # the reference runtime on loopback
+      workerflow-kit check --suite routes           # contract suites against the reference (or --target url)
     """
 
 
+cli.add_command(check)
 cli.add_command(contracts)
 cli.add_command(cron)
 cli.add_command(diff)

@@ -12,7 +12,15 @@ Options (group "workerflow-kit"): ``--wf-target=inprocess|served|url`` (default 
 ``--wf-ops-token``, ``--wf-allow-writes`` (each beats its ``WORKERFLOW_*`` variable, see
 :mod:`workerflow_kit.targets.url`; the tokens are sent by the served target too); ``--wf-serve-arg`` (repeatable,
 appended to the served target's ``serve`` command); ``--wf-runtime-factory=module:callable`` (the in-process
-target's runtime, see :mod:`workerflow_kit.targets.inprocess`).
+target's runtime, see :mod:`workerflow_kit.targets.inprocess`); ``--wf-project=PATH`` (a WorkerFlow checkout the
+in-process and served targets run instead of the bundled baseline); ``--wf-profile=quick|ci|thorough`` (the
+Hypothesis profile, see :mod:`workerflow_kit.suites.profiles`).
+
+Hypothesis profile: loaded in ``pytest_configure`` (before the suite modules are imported, which is when a
+property test takes its settings) when ``--wf-profile`` is given, or when the run's arguments name this package
+(``--pyargs workerflow_kit.suites[.<suite>]`` or a path inside it) and no ``--hypothesis-profile`` is given;
+then the default is ``ci`` when the ``CI`` variable is set, else ``quick``. Any other run (a project's own
+tests, the kit's included) keeps its own profile. The previous profile is loaded again when the run ends.
 
 Markers: ``wf_check(id, level)`` names a contract check; ``wf_requires(*capabilities)`` skips a test, with
 ``requires capability 'drain_queue' which target 'url' lacks``, on a target that lacks one. The ``@check``
@@ -38,17 +46,22 @@ when the target is first needed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from workerflow_kit.suites import profiles
 from workerflow_kit.suites.checks import CheckContext, CheckInfo, Level
 from workerflow_kit.targets.base import MissingCapability, Target, parse_capabilities
 
-__all__ = ["pytest_addoption", "pytest_configure", "wf_check", "wf_session_target", "wf_target"]
+__all__ = ["pytest_addoption", "pytest_configure", "pytest_unconfigure", "wf_check", "wf_session_target", "wf_target"]
 
 _URL_OPTIONS = ("wf_api_url", "wf_ops_url", "wf_workflow_url", "wf_scheduler_url")
+_SUITES_PACKAGE = "workerflow_kit.suites"
+_SUITES_DIR = Path(__file__).resolve().parent
+_RESTORE_PROFILE = pytest.StashKey[Callable[[], None]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -101,6 +114,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="A folder of your own fixtures (routes/, schedules/, handlers/, manifests/, runtime-config/), "
         "checked with the bundled ones (repeatable).",
     )
+    group.addoption(
+        "--wf-project",
+        default=None,
+        metavar="PATH",
+        help="inprocess/served targets: run this WorkerFlow checkout (its cloudflare/ folder or the repository "
+        "root) instead of the bundled v0.1 baseline.",
+    )
+    group.addoption(
+        "--wf-profile",
+        choices=profiles.PROFILES,
+        default=None,
+        help="Hypothesis profile of the suites: quick (few examples), ci (derandomized) or thorough (many). "
+        "Default when running the suites: ci if CI is set, else quick.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,6 +135,32 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "wf_requires(*capabilities): skip unless the workerflow-kit target declares these capabilities."
     )
+    profile: str | None = config.getoption("wf_profile", default=None)
+    if profile is None and _runs_the_suites(config) and not config.getoption("hypothesis_profile", default=None):
+        profile = profiles.default_profile()
+    if profile is not None:
+        config.stash[_RESTORE_PROFILE] = profiles.activate(profile)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    restore = config.stash.get(_RESTORE_PROFILE, None)
+    if restore is not None:
+        restore()
+
+
+def _runs_the_suites(config: pytest.Config) -> bool:
+    """Whether the run's arguments name this package or one of its modules (dotted, or a path inside it)."""
+    for arg in config.args:
+        name = arg.split("::", 1)[0]
+        if name == _SUITES_PACKAGE or name.startswith(_SUITES_PACKAGE + "."):
+            return True
+        try:
+            path = (config.invocation_params.dir / name).resolve()
+        except (OSError, ValueError):
+            continue
+        if path == _SUITES_DIR or _SUITES_DIR in path.parents:
+            return True
+    return False
 
 
 def _target_options(config: pytest.Config) -> tuple[str, dict[str, Any]]:
@@ -117,6 +170,7 @@ def _target_options(config: pytest.Config) -> tuple[str, dict[str, Any]]:
     api_token = config.getoption("wf_api_token")
     ops_token = config.getoption("wf_ops_token")
     factory: str | None = config.getoption("wf_runtime_factory")
+    project: str | None = config.getoption("wf_project")
     serve_args: list[str] = config.getoption("wf_serve_arg")
     allow_writes: bool | None = config.getoption("wf_allow_writes")
 
@@ -126,7 +180,11 @@ def _target_options(config: pytest.Config) -> tuple[str, dict[str, Any]]:
 
     url_flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
     if kind == "url":
-        refuse((["--wf-runtime-factory"] if factory else []) + (["--wf-serve-arg"] if serve_args else []))
+        refuse(
+            (["--wf-runtime-factory"] if factory else [])
+            + (["--wf-serve-arg"] if serve_args else [])
+            + (["--wf-project"] if project else [])
+        )
         return kind, {
             "api_url": given["wf_api_url"],
             "ops_url": given["wf_ops_url"],
@@ -139,14 +197,20 @@ def _target_options(config: pytest.Config) -> tuple[str, dict[str, Any]]:
     refuse(url_flags + (["--wf-allow-writes"] if allow_writes else []))
     if kind == "served":
         refuse(["--wf-runtime-factory"] if factory else [])
+        if project:
+            serve_args = [*serve_args, "--project", project]
         return kind, {"serve_args": serve_args, "api_token": api_token, "ops_token": ops_token}
     refuse(
         (["--wf-serve-arg"] if serve_args else [])
         + [flag for flag, value in (("--wf-api-token", api_token), ("--wf-ops-token", ops_token)) if value]
     )
+    if factory and project:
+        raise pytest.UsageError("--wf-project does not apply with --wf-runtime-factory: give the factory the project")
     from workerflow_kit.targets.inprocess import load_runtime_factory
 
-    return kind, {"runtime_factory": load_runtime_factory(factory) if factory else None}
+    if factory:
+        return kind, {"runtime_factory": load_runtime_factory(factory)}
+    return kind, {"project": project}
 
 
 @pytest.fixture(scope="session")
