@@ -10,36 +10,21 @@ Each run is a real ``pytest --pyargs workerflow_kit.suites.compat`` (through ``p
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.suites.broken.compat import BASELINE_FAILURES, BROKEN
+from tests.suites.meta import checks_by_outcome
 
 pytest_plugins = ["pytester"]
 
 SUITE = "workerflow_kit.suites.compat"
 FACTORY_MODULE = "tests.suites.broken.compat"
-LABEL = re.compile(r"\[([a-z0-9.-]+) \| (required|recommended)\]")
 ALL_CHECKS = 5
 RECOMMENDED = {"compat.schedules-reachable", "compat.api-serves-catalog-routes"}
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_inprocess("--pyargs", SUITE, "-rfEs", "-p", "no:cacheprovider", *args)
-
-
-def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:
-    passed, skipped, failed = result.reprec.listoutcomes()  # type: ignore[attr-defined]
-    found: dict[str, set[str]] = {}
-    for outcome, reports in (("passed", passed), ("skipped", skipped), ("failed", failed)):
-        ids = set()
-        for report in reports:
-            match = LABEL.search(report.nodeid)
-            assert match is not None, f"a suite test without [id | level] in its name: {report.nodeid}"
-            ids.add(match.group(1))
-        found[outcome] = ids
-    return found
 
 
 def test_reference_passes_every_required_check(pytester: pytest.Pytester) -> None:

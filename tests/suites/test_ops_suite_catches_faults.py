@@ -9,36 +9,20 @@ and the output names the rule's check id and level.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.suites.broken.ops import BROKEN
+from tests.suites.meta import checks_by_outcome
 
 pytest_plugins = ["pytester"]
 
 FACTORY_MODULE = "tests.suites.broken.ops"
-LABEL = re.compile(r"\[(ops\.[a-z0-9-]+) \| (required|recommended)\]")
 ALL_CHECKS = 21
 RECOMMENDED = {"ops.odd-input-no-5xx"}
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_inprocess("--pyargs", "workerflow_kit.suites.ops", "-rfEs", "-p", "no:randomly", *args)
-
-
-def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:
-    """``{"passed": {...}, "skipped": {...}, "failed": {...}}`` of check ids, read from the test ids."""
-    passed, skipped, failed = result.reprec.listoutcomes()  # type: ignore[attr-defined]
-    found: dict[str, set[str]] = {}
-    for outcome, reports in (("passed", passed), ("skipped", skipped), ("failed", failed)):
-        ids = set()
-        for report in reports:
-            match = LABEL.search(report.nodeid)
-            assert match is not None, f"an ops suite test without [id | level] in its name: {report.nodeid}"
-            ids.add(match.group(1))
-        found[outcome] = ids
-    return found
 
 
 @pytest.mark.parametrize("factory", [None, "seeded_reference"])

@@ -14,38 +14,23 @@ workerflow_kit.suites.routes`` (through ``pytester``, in this process) against:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 
 from tests.suites.broken_runtimes import BROKEN
+from tests.suites.meta import checks_by_outcome
 from workerflow_kit.targets import ServedTarget
 
 pytest_plugins = ["pytester"]
 
 FACTORY_MODULE = "tests.suites.broken_runtimes"
-LABEL = re.compile(r"\[([a-z0-9.-]+) \| (required|recommended)\]")
 ALL_CHECKS = 16
 SYNC_KEY = ["--wf-serve-arg=--env", "--wf-serve-arg=GOOGLEAI_API_KEY=placeholder"]
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_inprocess("--pyargs", "workerflow_kit.suites.routes", "-rfEs", *args)
-
-
-def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:
-    """``{"passed": {...}, "skipped": {...}, "failed": {...}}`` of check ids, read from the test ids."""
-    passed, skipped, failed = result.reprec.listoutcomes()  # type: ignore[attr-defined]
-    found: dict[str, set[str]] = {}
-    for outcome, reports in (("passed", passed), ("skipped", skipped), ("failed", failed)):
-        ids = set()
-        for report in reports:
-            match = LABEL.search(report.nodeid)
-            assert match is not None, f"a suite test without [id | level] in its name: {report.nodeid}"
-            ids.add(match.group(1))
-        found[outcome] = ids
-    return found
 
 
 def skip_reasons(result: pytest.RunResult) -> list[str]:

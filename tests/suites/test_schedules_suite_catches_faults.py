@@ -19,12 +19,12 @@ import re
 import pytest
 
 from tests.suites.broken.schedules import ALWAYS_FAILS, BROKEN, RULE
+from tests.suites.meta import checks_by_outcome
 
 pytest_plugins = ["pytester"]
 
 SUITE = "workerflow_kit.suites.schedules"
 FACTORY_MODULE = "tests.suites.broken.schedules"
-LABEL = re.compile(r"(schedules\.[a-z0-9-]+) \| (required|recommended)\]")
 """A check label in a test id (the fixture check's id puts the fixture id first: ``[<fixture>-<label>]``)."""
 ALL_CHECKS = {
     "schedules.fixtures",
@@ -48,20 +48,6 @@ HTTP_ONLY = {"schedules.dev-cron-accepted", "schedules.dev-cron-unknown-404", "s
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_inprocess("--pyargs", SUITE, "-p", "no:cacheprovider", "-rfEs", *args)
-
-
-def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:
-    """``{"passed": {...}, "skipped": {...}, "failed": {...}}`` of check ids, read from the test ids."""
-    passed, skipped, failed = result.reprec.listoutcomes()  # type: ignore[attr-defined]
-    found: dict[str, set[str]] = {}
-    for outcome, reports in (("passed", passed), ("skipped", skipped), ("failed", failed)):
-        ids = set()
-        for report in reports:
-            match = LABEL.search(report.nodeid)
-            assert match is not None, f"a suite test without [id | level] in its name: {report.nodeid}"
-            ids.add(match.group(1))
-        found[outcome] = ids
-    return found
 
 
 def failed_levels(result: pytest.RunResult) -> dict[str, str]:

@@ -11,18 +11,17 @@ failures, and the reference must pass every check.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import Phase, settings
 
 from tests.suites.broken.stateful import BROKEN
+from tests.suites.meta import checks_by_outcome
 
 pytest_plugins = ["pytester"]
 
 FACTORY_MODULE = "tests.suites.broken.stateful"
-LABEL = re.compile(r"\[([a-z0-9.-]+) \| (required|recommended)\]")
 ALL_CHECKS = {
     "stateful.responses-match-model",
     "stateful.nothing-lost",
@@ -58,19 +57,6 @@ def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_inprocess(
         "--pyargs", "workerflow_kit.suites.stateful", "-rfEs", "-p", "no:cacheprovider", *args
     )
-
-
-def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:
-    passed, skipped, failed = result.reprec.listoutcomes()  # type: ignore[attr-defined]
-    found: dict[str, set[str]] = {}
-    for outcome, reports in (("passed", passed), ("skipped", skipped), ("failed", failed)):
-        ids = set()
-        for report in reports:
-            match = LABEL.search(report.nodeid)
-            assert match is not None, f"a suite test without [id | level] in its name: {report.nodeid}"
-            ids.add(match.group(1))
-        found[outcome] = ids
-    return found
 
 
 def test_reference_passes_every_stateful_check(pytester: pytest.Pytester) -> None:
