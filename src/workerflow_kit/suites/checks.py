@@ -34,6 +34,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final, NoReturn, TypeVar
 
@@ -178,6 +179,16 @@ class CheckContext:
         """Fail unless ``actual == expected``, naming ``what`` was compared."""
         if actual != expected:
             self.fail(f"{what}: expected {expected!r}, got {actual!r}")
+
+    def iso_instant(self, value: object, what: str) -> datetime:
+        """``value`` as an ISO-8601 UTC instant (``...Z``, as JavaScript's ``toISOString`` writes it), or a failure."""
+        self.expect(
+            isinstance(value, str) and value.endswith("Z"), f"{what} is not an ISO instant ending in Z: {value!r}"
+        )
+        try:
+            return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{what} is not an ISO instant: {value!r}")
 
     def json(self, response: httpx.Response) -> Any:
         """The response body as JSON, or a failure saying it is not JSON."""

@@ -63,6 +63,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from workerflow_kit.contracts.models import builtin_routes, builtin_schedules
+from workerflow_kit.jscompat.dates import to_iso_string
 from workerflow_kit.jscompat.strings import js_trim
 from workerflow_kit.strategies import json_payloads
 from workerflow_kit.suites.checks import CheckContext, check
@@ -104,8 +105,7 @@ def new_trace() -> str:
 
 
 def now_iso() -> str:
-    moment = datetime.now(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    return to_iso_string(datetime.now(UTC))
 
 
 def route_task(route: str, payload: Any, trace: str) -> dict[str, Any]:

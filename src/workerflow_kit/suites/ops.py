@@ -55,7 +55,6 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -152,17 +151,6 @@ def list_field(wf_check: CheckContext, body: Mapping[str, Any], key: str) -> lis
     if not isinstance(value, list):
         wf_check.fail(f"'{key}' is not a list: {value!r}")
     return value
-
-
-def iso_instant(wf_check: CheckContext, value: object, what: str) -> datetime:
-    """``value`` as an ISO-8601 UTC instant (``...Z``), as JavaScript's ``toISOString`` writes it."""
-    wf_check.expect(
-        isinstance(value, str) and value.endswith("Z"), f"{what} is not an ISO instant ending in Z: {value!r}"
-    )
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        wf_check.fail(f"{what} is not an ISO instant: {value!r}")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -457,7 +445,7 @@ def stable(
     served target the queue delivers in the background)."""
     for _ in range(3):
         body = get_json(wf_check, target, path)
-        iso_instant(wf_check, body.get("since"), f"{path} 'since'")
+        wf_check.iso_instant(body.get("since"), f"{path} 'since'")
         expected = expected_for(target, str(body["since"]))
         if get_json(wf_check, target, path) == body:
             break
@@ -665,7 +653,7 @@ def test_dead_letters_list(wf_target: Target, wf_check: CheckContext, no_chat_we
     wf_check.expect(items, f"/api/dead-letters does not list the produced dead letter of {trace}")
     item = items[0]
     wf_check.expect_equal(sorted(item), ["createdAt", "error", "id", "traceId"], "dead letter item keys")
-    iso_instant(wf_check, item["createdAt"], "createdAt")
+    wf_check.iso_instant(item["createdAt"], "createdAt")
     dead = run_detail(wf_check, wf_target, trace).get("deadLetter") or {}
     wf_check.expect_equal((item["id"], item["error"]), (dead.get("id"), dead.get("error")), "id and error")
     created = [entry.get("createdAt") for entry in body.get("deadLetters") or []]
@@ -707,7 +695,7 @@ def test_retry_replays_task(wf_target: Target, wf_check: CheckContext, no_chat_w
     wf_target.drain()  # the child fails like its parent (still no webhook) and dead-letters its task
     replayed = dead_letter_task(wf_check, run_detail(wf_check, wf_target, child))
     wf_check.expect_equal(replayed.get("traceId"), child, "replayed task traceId (the newTraceId)")
-    iso_instant(wf_check, replayed.get("enqueuedAt"), "replayed task enqueuedAt")
+    wf_check.iso_instant(replayed.get("enqueuedAt"), "replayed task enqueuedAt")
     expected = {**original, "traceId": child, "enqueuedAt": replayed.get("enqueuedAt")}
     wf_check.expect_equal(replayed, expected, "replayed task (must equal the dead-lettered one but traceId/enqueuedAt)")
     wf_check.expect_equal(list(replayed), list(original), "replayed task keys (and their order)")
@@ -787,7 +775,7 @@ def test_cron_run_enqueues(wf_target: Target, wf_check: CheckContext, no_cleanup
     )
     wf_check.expect_equal((body["accepted"], body["scheduleId"]), (True, CLEANUP), "accepted, scheduleId")
     wf_check.expect_equal(body["trigger"], MANUAL_TRIGGER, "202 trigger")
-    iso_instant(wf_check, body["enqueuedAt"], "enqueuedAt")
+    wf_check.iso_instant(body["enqueuedAt"], "enqueuedAt")
     trace = str(body["traceId"])
     wf_target.drain()
     detail = run_detail(wf_check, wf_target, trace)
@@ -835,8 +823,8 @@ def test_error_clusters_group(wf_target: Target, wf_check: CheckContext, no_chat
     cluster = after[next(iter(grown))]
     wf_check.expect_equal(cluster.get("scope"), FAILING_ROUTE, "cluster scope")
     started = (run_detail(wf_check, wf_target, traces[-1]).get("run") or {}).get("startedAt")
-    latest = iso_instant(wf_check, cluster.get("latestAt"), "cluster latestAt")
-    wf_check.expect(latest >= iso_instant(wf_check, started, "startedAt"), "cluster latestAt before the newest failure")
+    latest = wf_check.iso_instant(cluster.get("latestAt"), "cluster latestAt")
+    wf_check.expect(latest >= wf_check.iso_instant(started, "startedAt"), "cluster latestAt before the newest failure")
     wf_check.expect(isinstance(cluster.get("sample"), str) and cluster["sample"], "cluster sample is empty")
 
 

@@ -36,7 +36,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import httpx
@@ -71,17 +70,6 @@ def post(target: Target, route: str, body: Any, *, trace: str, origin: str | Non
     if origin is not None:
         headers["origin"] = origin
     return target.api.post(f"/api/{route}", json=body, headers=headers)
-
-
-def iso_instant(wf_check: CheckContext, value: object, what: str) -> datetime:
-    """``value`` as an ISO-8601 UTC instant (``...Z``), as JavaScript's ``toISOString`` writes it."""
-    wf_check.expect(
-        isinstance(value, str) and value.endswith("Z"), f"{what} is not an ISO instant ending in Z: {value!r}"
-    )
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        wf_check.fail(f"{what} is not an ISO instant: {value!r}")
 
 
 def expect_cors(wf_check: CheckContext, response: httpx.Response, origin: str) -> None:
@@ -196,7 +184,7 @@ def test_async_accepted_shape(wf_target: Target, wf_check: CheckContext) -> None
     wf_check.expect_equal(body["accepted"], True, "accepted")
     wf_check.expect_equal(body["traceId"], trace, "traceId (the x-trace-id header)")
     wf_check.expect_equal(body["routePath"], ASYNC_ROUTE, "routePath")
-    iso_instant(wf_check, body["queuedAt"], "queuedAt")
+    wf_check.iso_instant(body["queuedAt"], "queuedAt")
     expect_cors(wf_check, response, ORIGIN)
 
 

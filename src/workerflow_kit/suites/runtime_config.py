@@ -61,6 +61,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from workerflow_kit.jscompat.dates import to_iso_string
 from workerflow_kit.jscompat.strings import js_lower, js_trim
 from workerflow_kit.strategies import GatingCase, gating_env
 from workerflow_kit.suites.checks import CheckContext, check
@@ -101,7 +102,7 @@ def new_trace() -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return to_iso_string(datetime.now(UTC))
 
 
 @contextmanager

@@ -72,6 +72,7 @@ from hypothesis import strategies as st
 
 from workerflow_kit.contracts import cron as cron_dialect
 from workerflow_kit.contracts.project import load_bundled
+from workerflow_kit.jscompat.dates import to_iso_string
 from workerflow_kit.suites.checks import CheckContext, check
 from workerflow_kit.suites.fixtures import Fixture, load_fixtures
 from workerflow_kit.targets.base import Capability, Target
@@ -124,22 +125,6 @@ def new_trace() -> str:
 
 def nonce() -> str:
     return uuid.uuid4().hex[:12]
-
-
-def iso(moment: datetime) -> str:
-    """``moment`` as JavaScript's ``toISOString`` writes it."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_iso(wf_check: CheckContext, value: object, what: str) -> datetime:
-    """``value`` as an ISO-8601 UTC instant (``...Z``)."""
-    wf_check.expect(
-        isinstance(value, str) and value.endswith("Z"), f"{what} is not an ISO instant ending in Z: {value!r}"
-    )
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        wf_check.fail(f"{what} is not an ISO instant: {value!r}")
 
 
 def schedule(schedule_id: str, cron: str, target: str, *, enabled: bool = True, zone: str = "UTC") -> dict[str, Any]:
@@ -293,9 +278,10 @@ def test_fixture_tasks(wf_target: Target, wf_check: CheckContext, schedule_fixtu
     env: dict[str, str | None] = dict.fromkeys(MANIFEST_VARS)
     env.update(data.get("env") or {})
     trigger = data["trigger"]
-    when = parse_iso(wf_check, trigger["scheduledTime"], "the fixture's trigger.scheduledTime")
+    when = wf_check.iso_instant(trigger["scheduledTime"], "the fixture's trigger.scheduledTime")
     expected: list[dict[str, Any]] = data["expect"]["tasks"]
-    where = f"fixture {schedule_fixture.id} ({schedule_fixture.path.name}): event {trigger['cron']!r} at {iso(when)}"
+    event = f"event {trigger['cron']!r} at {to_iso_string(when)}"
+    where = f"fixture {schedule_fixture.id} ({schedule_fixture.path.name}): {event}"
 
     watermark = mark(wf_target)
     with worker_env(wf_target, "scheduler", env):
@@ -316,7 +302,7 @@ def test_fixture_tasks(wf_target: Target, wf_check: CheckContext, schedule_fixtu
             wf_check.expect_equal(task.task.get("kind"), "scheduled_job", f"{label} kind")
             wf_check.expect_equal(task.task.get("traceId"), task.trace_id, f"{label} traceId (its runs row's)")
             wf_check.expect_equal(task.task.get("scheduleId"), item["scheduleId"], f"{label} scheduleId")
-            parse_iso(wf_check, task.task.get("enqueuedAt"), f"{label} enqueuedAt")
+            wf_check.iso_instant(task.task.get("enqueuedAt"), f"{label} enqueuedAt")
             problems = subset_mismatches(wanted, task.task.get("payload"), "payload")
         elif isinstance(task.output, dict):
             echoed = {key: value for key, value in wanted.items() if key in task.output}
@@ -410,14 +396,19 @@ def test_task_shape(wf_target: Target, wf_check: CheckContext) -> None:
     wf_check.expect_equal(task["traceId"], seen[0].trace_id, "task.traceId (its runs row's)")
     wf_check.expect(isinstance(task["traceId"], str) and task["traceId"], f"task.traceId is empty: {task!r}")
     wf_check.expect_equal(task["scheduleId"], f"wfk_shape_{tag}", "task.scheduleId")
-    parse_iso(wf_check, task["enqueuedAt"], "task.enqueuedAt")
+    wf_check.iso_instant(task["enqueuedAt"], "task.enqueuedAt")
     payload = task["payload"]
     wf_check.expect(isinstance(payload, dict), f"task.payload is not an object: {payload!r}")
     wf_check.expect(
         "trigger" not in payload, f"a scheduler task's payload has no 'trigger' (only manual paths add one): {payload}"
     )
     wf_check.expect_equal(list(payload), PAYLOAD_KEYS, "payload keys (and their order)")
-    expected = {"target": f"f/wfk/shape/{tag}", "cron": cron, "timeZone": "Europe/Berlin", "scheduledTime": iso(when)}
+    expected = {
+        "target": f"f/wfk/shape/{tag}",
+        "cron": cron,
+        "timeZone": "Europe/Berlin",
+        "scheduledTime": to_iso_string(when),
+    }
     wf_check.expect_equal(payload, expected, "payload (scheduledTime is the event's scheduled time)")
 
 
@@ -454,7 +445,7 @@ def test_selection_property(wf_target: Target, wf_check: CheckContext) -> None:
             f"targets enqueued by event {cron!r} for schedules (cron, enabled) {items!r}",
         )
         wf_check.expect_equal(
-            {task.scheduled_time for task in seen} - {iso(EVENT_TIME)},
+            {task.scheduled_time for task in seen} - {to_iso_string(EVENT_TIME)},
             set(),
             "payload scheduledTime other than the event's",
         )
@@ -517,20 +508,21 @@ def test_trigger_fire_times(wf_target: Target, wf_check: CheckContext) -> None:
         seen = seen_since(wf_target, watermark)
         now_tasks = [task for task in seen if task.target == f"wfk/clock/{tag}/now"]
         wf_check.expect(len(now_tasks) == 1, f"the probe event enqueued {len(now_tasks)} tasks, expected 1")
-        start = parse_iso(wf_check, now_tasks[0].scheduled_time, "the probe task's scheduledTime")
+        start = wf_check.iso_instant(now_tasks[0].scheduled_time, "the probe task's scheduledTime")
         end = start + timedelta(days=days)
         for index, cron in enumerate(chosen):
             got = sorted(
-                parse_iso(wf_check, task.scheduled_time, "scheduledTime")
+                wf_check.iso_instant(task.scheduled_time, "scheduledTime")
                 for task in seen
                 if task.target == f"wfk/clock/{tag}/{index}"
             )
             wanted = fires_between(cron, start, end) if cron in triggers else []
             if got != wanted:
-                extra = [iso(m) for m in got if m not in wanted][:5]
-                missing = [iso(m) for m in wanted if m not in got][:5]
+                extra = [to_iso_string(m) for m in got if m not in wanted][:5]
+                missing = [to_iso_string(m) for m in wanted if m not in got][:5]
                 wf_check.fail(
-                    f"schedule {index} with cron {cron!r} (triggers {triggers}) over {days} days from {iso(start)}: "
+                    f"schedule {index} with cron {cron!r} (triggers {triggers}) over {days} days "
+                    f"from {to_iso_string(start)}: "
                     f"enqueued {len(got)} times, the dialect says {len(wanted)}; unexpected {extra}, missing {missing}"
                 )
 
@@ -580,7 +572,7 @@ def test_dev_cron_accepted(wf_target: Target, wf_check: CheckContext) -> None:
     wf_check.expect_equal(body["traceId"], trace, "traceId (the x-trace-id header)")
     wf_check.expect_equal(body["scheduleId"], ECHO_ID, "scheduleId")
     wf_check.expect_equal(body["trigger"], "manual_api", "trigger")
-    parse_iso(wf_check, body["enqueuedAt"], "enqueuedAt")
+    wf_check.iso_instant(body["enqueuedAt"], "enqueuedAt")
     if not wf_target.has(DRAIN, DB):
         return
     wf_target.drain()
