@@ -137,3 +137,20 @@ def test_load_runtime_factory() -> None:
 def test_unknown_target_kind() -> None:
     with pytest.raises(TargetError, match="unknown target 'cloud'; use one of inprocess, served, url"):
         create_target("cloud")
+
+
+def test_env_changed_restores_every_value_even_on_error(target: InProcessTarget) -> None:
+    target.set_env("workflow", "CHAT_WEBHOOK_URL", "https://chat.example/in")
+    seen: list[object | None] = []
+
+    def change_then_fail() -> None:
+        with target.env_changed("workflow", {"CHAT_WEBHOOK_URL": None, "WFK_NEW_VAR": "x"}):
+            seen.append(target.set_env("workflow", "WFK_NEW_VAR", "x"))
+            seen.append(target.set_env("workflow", "CHAT_WEBHOOK_URL", None))
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        change_then_fail()
+    assert seen == ["x", None]
+    assert target.set_env("workflow", "CHAT_WEBHOOK_URL", None) == "https://chat.example/in"
+    assert target.set_env("workflow", "WFK_NEW_VAR", None) is None

@@ -126,16 +126,6 @@ def read_served_manifest(wf_target: Target, wf_check: CheckContext) -> ServedMan
     return ServedManifest(meta.get("manifestMode"), routes, schedules)
 
 
-@contextmanager
-def _env(wf_target: Target, worker: str, values: dict[str, object | None]) -> Iterator[None]:
-    previous = {name: wf_target.set_env(worker, name, value) for name, value in values.items()}
-    try:
-        yield
-    finally:
-        for name, value in previous.items():
-            wf_target.set_env(worker, name, value)
-
-
 @pytest.fixture
 def builtin_manifest(wf_target: Target, wf_check: CheckContext) -> ServedManifest:
     """The target's built-in lists: the catalog in legacy mode (switched to it for the read when possible)."""
@@ -147,7 +137,7 @@ def builtin_manifest(wf_target: Target, wf_check: CheckContext) -> ServedManifes
             f"the target serves a {served.mode!r} manifest and cannot switch to legacy mode (requires capability "
             f"'set_env' which target '{wf_target.name}' lacks), so its built-in lists are not visible"
         )
-    with _env(wf_target, "ops", {MODE_VAR: None}):
+    with wf_target.env_changed("ops", {MODE_VAR: None}):
         builtin = read_served_manifest(wf_target, wf_check)
     wf_check.expect_equal(builtin.mode, "legacy", "manifestMode with MANIFEST_MODE unset")
     return builtin
@@ -229,7 +219,7 @@ def _no_gating(wf_target: Target) -> Iterator[None]:
     if not wf_target.has(Capability.SET_ENV):
         yield
         return
-    with _env(wf_target, "api", {ENABLED_VAR: None, DISABLED_VAR: None}):
+    with wf_target.env_changed("api", {ENABLED_VAR: None, DISABLED_VAR: None}):
         yield
 
 

@@ -161,12 +161,8 @@ def list_field(wf_check: CheckContext, body: Mapping[str, Any], key: str) -> lis
 @pytest.fixture
 def no_chat_webhook(wf_target: Target) -> Iterator[None]:
     """Unset the workflow's chat webhook variables for one test: ``chat_notify`` then fails and dead-letters."""
-    previous = {name: wf_target.set_env("workflow", name, None) for name in CHAT_WEBHOOK_VARS}
-    try:
+    with wf_target.env_changed("workflow", dict.fromkeys(CHAT_WEBHOOK_VARS)):
         yield
-    finally:
-        for name, value in previous.items():
-            wf_target.set_env("workflow", name, value)
 
 
 def submit(wf_check: CheckContext, target: Target, route: str, body: Any, trace: str) -> None:

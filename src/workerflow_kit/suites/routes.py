@@ -211,12 +211,8 @@ def test_async_task_runs(wf_target: Target, wf_check: CheckContext) -> None:
 @pytest.fixture
 def no_chat_webhook(wf_target: Target) -> Iterator[None]:
     """Unset the chat webhook variables of the workflow worker for one test (chat_notify then dead-letters)."""
-    previous = {name: wf_target.set_env("workflow", name, None) for name in CHAT_WEBHOOK_VARS}
-    try:
+    with wf_target.env_changed("workflow", dict.fromkeys(CHAT_WEBHOOK_VARS)):
         yield
-    finally:
-        for name, value in previous.items():
-            wf_target.set_env("workflow", name, value)
 
 
 @check("routes.async-task-shape", "required", requires=[WRITES, DRAIN, DB, Capability.SET_ENV])

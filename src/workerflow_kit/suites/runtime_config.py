@@ -52,7 +52,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -103,19 +102,6 @@ def new_trace() -> str:
 
 def now_iso() -> str:
     return to_iso_string(datetime.now(UTC))
-
-
-@contextmanager
-def env_applied(target: Target, worker: str, changes: Mapping[str, object | None]) -> Iterator[None]:
-    """Set (``None``: unset) variables of ``worker``'s live env for the block, then put each one back."""
-    previous: dict[str, object | None] = {}
-    try:
-        for name, value in changes.items():
-            previous[name] = target.set_env(worker, name, value)
-        yield
-    finally:
-        for name, value in reversed(previous.items()):
-            target.set_env(worker, name, value)
 
 
 def only(env: Mapping[str, str]) -> dict[str, object | None]:
@@ -204,7 +190,7 @@ def test_health_config_shape(wf_target: Target, wf_check: CheckContext) -> None:
         full = {CHAT_VARS[0]: PLACEHOLDER, GOOGLE_AI_VARS[0]: PLACEHOLDER, CLEANUP_VARS[0]: PLACEHOLDER}
         envs += [("a minimal configuration", only({})), ("a complete configuration", only(full))]
     for label, changes in envs:
-        with env_applied(wf_target, "workflow", changes or {}):
+        with wf_target.env_changed("workflow", changes or {}):
             for method in ("GET", "POST"):
                 body = health_config(wf_check, wf_target, method)
                 keys = [key for key in ("ok", "env", "worker", "manifestMode", "errors") if key in body]
@@ -223,7 +209,7 @@ def test_health_config_errors(wf_target: Target, wf_check: CheckContext, manifes
     """Under a fixture's env, /health/config lists exactly its errors: gated-on routes, then enabled schedules."""
     env = manifest_fixture.data["env"]
     what = f"/health/config errors for fixture {manifest_fixture.id!r}"
-    with env_applied(wf_target, "workflow", only(env)):
+    with wf_target.env_changed("workflow", only(env)):
         body = health_config(wf_check, wf_target)
     wf_check.expect_equal(body.get("manifestMode"), expected_mode(env), f"{what}: manifestMode")
     expect_config_errors(wf_check, body["errors"], manifest_fixture.data["expect"], what)
@@ -262,7 +248,7 @@ def test_run_config_errors(wf_target: Target, wf_check: CheckContext, task_fixtu
     task = full_task(task_fixture.data["task"], trace)
     expect = task_fixture.data["expect"]
     what = f"/run-sync config errors for fixture {task_fixture.id!r}"
-    with env_applied(wf_target, "workflow", only(task_fixture.data["env"])):
+    with wf_target.env_changed("workflow", only(task_fixture.data["env"])):
         response = wf_target.workflow.post("/run-sync", json=task)
     try:
         body: Any = response.json()
@@ -298,7 +284,7 @@ def seen_trace(wf_target: Target) -> str:
     trace id tells the two apart without queueing anything more.
     """
     trace = new_trace()
-    with env_applied(wf_target, "api", {ENABLED_VAR: None, DISABLED_VAR: None, **dict.fromkeys(MANIFEST_VARS)}):
+    with wf_target.env_changed("api", {ENABLED_VAR: None, DISABLED_VAR: None, **dict.fromkeys(MANIFEST_VARS)}):
         response = wf_target.api.post("/api/webhook_echo", json={"probe": "gating"}, headers={"x-trace-id": trace})
     if response.status_code != 202:
         pytest.fail(f"could not store a trace id for the gating probes: {response.status_code} {response.text!r}")
@@ -315,7 +301,7 @@ def expect_gating(
     """Under the api gating ``env``, ``route`` is served (the duplicate 202) or answers like an unknown route."""
     changes: dict[str, object | None] = {ENABLED_VAR: None, DISABLED_VAR: None, **dict.fromkeys(MANIFEST_VARS)}
     changes.update(env)
-    with env_applied(target, "api", changes):
+    with target.env_changed("api", changes):
         response = probe(target, route, trace)
     where = f"POST /api/{route} with {dict(env)!r}"
     if enabled:
@@ -415,8 +401,8 @@ UNGATED: Final[dict[str, object | None]] = {ENABLED_VAR: None, DISABLED_VAR: Non
 def unconfigured_workflow(wf_target: Target) -> Iterator[None]:
     """The workflow without chat webhook or cleanup secret (those tasks dead-letter), the api ungated."""
     with (
-        env_applied(wf_target, "workflow", dict.fromkeys((*CHAT_VARS, *CLEANUP_VARS))),
-        env_applied(wf_target, "api", UNGATED),
+        wf_target.env_changed("workflow", dict.fromkeys((*CHAT_VARS, *CLEANUP_VARS))),
+        wf_target.env_changed("api", UNGATED),
     ):
         yield
 
@@ -433,7 +419,7 @@ def dead_letter_route(wf_check: CheckContext, target: Target) -> str:
 def retry(target: Target, trace: str, ops_env: Mapping[str, object | None]) -> httpx.Response:
     changes = dict(UNGATED)
     changes.update(ops_env)
-    with env_applied(target, "ops", changes):
+    with target.env_changed("ops", changes):
         return target.ops.post(f"/api/retry/{trace}")
 
 
@@ -527,7 +513,7 @@ def test_secrets_health_agrees(wf_target: Target, wf_check: CheckContext) -> Non
     changes: dict[str, object | None] = {}
     if wf_target.has(SET_ENV):
         changes = dict.fromkeys((*CHAT_VARS, *CLEANUP_VARS))
-    with env_applied(wf_target, "workflow", changes):
+    with wf_target.env_changed("workflow", changes):
         config = health_config(wf_check, wf_target)
         response = wf_target.ops.get("/api/secrets-health")
     wf_check.expect_status(response, 200)

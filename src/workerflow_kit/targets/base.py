@@ -35,8 +35,8 @@ from __future__ import annotations
 
 import abc
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -239,6 +239,18 @@ class Target(abc.ABC):
         Returns the previous value (``None`` when unset), so a test can put it back."""
         self.require(Capability.SET_ENV)
         raise NotImplementedError  # pragma: no cover
+
+    @contextmanager
+    def env_changed(self, worker: str, changes: Mapping[str, object | None]) -> Iterator[None]:
+        """``set_env`` for the block: set (``None``: unset) each of ``changes``, then put every old value back."""
+        previous: list[tuple[str, object | None]] = []
+        try:
+            for name, value in changes.items():
+                previous.append((name, self.set_env(worker, name, value)))
+            yield
+        finally:
+            for name, value in reversed(previous):
+                self.set_env(worker, name, value)
 
     def stub_outbound(self, stubs: Sequence[OutboundStub]) -> AbstractContextManager[OutboundRecorder]:
         """``stub_outbound``: within the block, the workers' outbound HTTP calls are answered by ``stubs``
