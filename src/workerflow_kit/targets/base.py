@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import abc
 import json
+import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -156,6 +157,22 @@ class Target(abc.ABC):
     def __init__(self) -> None:
         self._clients: dict[str, httpx.Client] = {}
         self._closed = False
+        self.run_id = secrets.token_hex(4)
+        """Eight hex digits naming this run; every trace id the kit makes carries it (see :meth:`new_trace_id`)."""
+        self._trace_serial = 0
+
+    # -- trace ids ----------------------------------------------------------------------------------------
+
+    @property
+    def trace_prefix(self) -> str:
+        """``wfkit-<run id>-``: operators find (and clean) what a run stored on a live deployment by it."""
+        return f"wfkit-{self.run_id}-"
+
+    def new_trace_id(self, label: str = "") -> str:
+        """A fresh trace id for this run: the prefix, an optional label, and a serial unique within the run."""
+        self._trace_serial += 1
+        middle = f"{label}-" if label else ""
+        return f"{self.trace_prefix}{middle}{self._trace_serial:06d}"
 
     # -- capabilities -------------------------------------------------------------------------------------
 
