@@ -256,3 +256,23 @@ def test_console_process_never_prints_a_traceback(tmp_path: Path) -> None:
     assert completed.stdout == f"{ROUTES}: ok (routes-config)\n"
     assert f"error: {deep}: JSON nested too deeply" in completed.stderr
     assert f"error: {binary}: binary content" in completed.stderr
+
+
+def test_kit_config_toml_is_validated_with_pointers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "workerflow-kit.toml"
+    config.write_text('[targets.staging]\nkind = "url"\napi-url = "https://example.com"\nrps = -1\n')
+    code, out, _ = run(capsys, config)
+    assert code == 1
+    assert out == f"{config}: /targets/staging/rps: expected a number > 0, got -1\n"
+    config.write_text('[targets.staging]\nkind = "url"\napi-url = "https://example.com"\n')
+    code, out, _ = run(capsys, config)
+    assert (code, out) == (0, f"{config}: ok (kit-config)\n")
+
+
+def test_broken_toml_names_line_and_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "workerflow-kit.toml"
+    config.write_text("[targets\n")
+    code, _, err = run(capsys, "--kind", "kit-config", config)
+    assert code == 2
+    assert "invalid TOML" in err
+    assert "line 1" in err

@@ -9,6 +9,9 @@ against:
   names the failing check ids with their levels;
 * ``--wf-target=served``: the hermetic checks pass, those needing ``set_env`` or ``stub_outbound`` skip, naming
   the capability.
+
+Every run is pinned (:func:`tests.suites.pinned.run_pinned`): the property checks draw the same examples in any
+process, so the sets of failing checks are exact.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ import re
 
 import pytest
 
-import workerflow_kit.suites.handlers  # noqa: F401 - imported once here, so each pytester run reuses it
 from tests.suites.broken.handlers import BROKEN, NAMED_BY
+from tests.suites.pinned import run_pinned
 from workerflow_kit.suites.fixtures import load_fixtures
 
 pytest_plugins = ["pytester"]
@@ -32,7 +35,7 @@ RECOMMENDED = {"handlers.fixture-recommended"}
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess("--pyargs", "workerflow_kit.suites.handlers", "-p", "no:cacheprovider", *args)
+    return run_pinned(pytester, "--pyargs", "workerflow_kit.suites.handlers", "-p", "no:cacheprovider", *args)
 
 
 def key_of(nodeid: str) -> str:

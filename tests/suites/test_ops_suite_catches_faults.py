@@ -2,9 +2,11 @@
 
 Each run below is a real ``pytest --pyargs workerflow_kit.suites.ops`` (through ``pytester``, in this process)
 against the reference in process (every check passes, none skips), the reference with seeded ``started`` runs
-(the same), and one runtime per broken rule from :mod:`tests.suites.broken.ops`, injected with
+(the same), and one runtime per broken rule from :mod:`tests.suites.broken.ops` and
+:mod:`tests.suites.broken.ops_more`, injected with
 ``--wf-runtime-factory``: the run fails, exactly the checks that observe the broken rule fail (the rest pass),
-and the output names the rule's check id and level.
+and the output names the rule's check id and level. Every run is pinned (:func:`tests.suites.pinned.run_pinned`),
+so the property checks draw the same examples in any process.
 """
 
 from __future__ import annotations
@@ -12,17 +14,25 @@ from __future__ import annotations
 import pytest
 
 from tests.suites.broken.ops import BROKEN
+from tests.suites.broken.ops_more import BROKEN as BROKEN_MORE
 from tests.suites.meta import checks_by_outcome
+from tests.suites.pinned import run_pinned
 
 pytest_plugins = ["pytester"]
 
 FACTORY_MODULE = "tests.suites.broken.ops"
-ALL_CHECKS = 21
+MORE_MODULE = "tests.suites.broken.ops_more"
+ALL_CHECKS = 27
+FACTORIES = {
+    **{f"{FACTORY_MODULE}:{name}": entry for name, entry in BROKEN.items()},
+    **{f"{MORE_MODULE}:{name}": entry for name, entry in BROKEN_MORE.items()},
+}
+"""``module:factory`` -> (the check named after the broken rule, exactly the checks that must fail)."""
 RECOMMENDED = {"ops.odd-input-no-5xx"}
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess("--pyargs", "workerflow_kit.suites.ops", "-rfEs", "-p", "no:randomly", *args)
+    return run_pinned(pytester, "--pyargs", "workerflow_kit.suites.ops", "-rfEs", "-p", "no:randomly", *args)
 
 
 @pytest.mark.parametrize("factory", [None, "seeded_reference"])
@@ -42,14 +52,14 @@ def test_reference_passes_every_check(pytester: pytest.Pytester, factory: str | 
 
 def test_there_are_enough_broken_runtimes() -> None:
     assert len(BROKEN) >= 5
-    named = {rule for rule, _ in BROKEN.values()}
-    assert len(named) == len(BROKEN), "each broken runtime names a different rule"
+    named = {rule for rule, _ in FACTORIES.values()}
+    assert len(named) == len(FACTORIES), "each broken runtime names a different rule"
 
 
-@pytest.mark.parametrize("factory", sorted(BROKEN))
+@pytest.mark.parametrize("factory", sorted(FACTORIES))
 def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> None:
-    rule, must_fail = BROKEN[factory]
-    result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:{factory}")
+    rule, must_fail = FACTORIES[factory]
+    result = run_suite(pytester, f"--wf-runtime-factory={factory}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     by_outcome = checks_by_outcome(result)
     assert by_outcome["failed"] == set(must_fail), f"{factory}: unexpected set of failing checks"

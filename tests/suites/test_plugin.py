@@ -78,7 +78,7 @@ def test_url_target_reads_variables_and_flags_beat_them(
     ("args", "message"),
     [
         (["--wf-api-url=http://x"], "--wf-api-url do(es) not apply to --wf-target=inprocess"),
-        (["--wf-target=served", "--wf-runtime-factory=a:b"], "--wf-runtime-factory do(es) not apply"),
+        (["--wf-target=url", f"--wf-api-url={NOWHERE}", "--wf-runtime-factory=a:b"], "--wf-runtime-factory do(es)"),
         (["--wf-target=url", f"--wf-api-url={NOWHERE}", "--wf-serve-arg=--db"], "--wf-serve-arg do(es) not apply"),
         (["--wf-runtime-factory=nomodule_here_at_all:f"], "cannot import runtime factory module"),
         (["--wf-target=url"], "the url target needs the api URL"),
@@ -136,7 +136,7 @@ def test_the_registry_knows_the_routes_checks() -> None:
     from workerflow_kit.suites import routes  # noqa: F401 - registers on import
 
     ids = {check_id for check_id in REGISTRY if check_id.startswith("routes.")}
-    assert len(ids) == 16
+    assert len(ids) == 18  # 16 coded checks and the two fixture-driven ones
     duplicate = REGISTRY["routes.duplicate-is-202"]
     assert duplicate.level is Level.REQUIRED
     assert duplicate.label == "routes.duplicate-is-202 | required"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,40 @@ def test_quick_ci_and_thorough_differ_in_examples_and_randomness() -> None:
     for each in (quick, ci, thorough):
         assert each.deadline is None
         assert each.print_blob
+
+
+def test_scaled_is_a_share_of_the_loaded_profile() -> None:
+    restore = profiles.activate("ci")
+    try:
+        ci = profiles.profile_settings("ci").max_examples
+        assert profiles.scaled(0.5) == round(ci * 0.5)
+        assert profiles.scaled(2) == ci * 2
+        assert profiles.scaled(1e-9) == 1
+        assert profiles.scaled(1e-9, minimum=3) == 3
+    finally:
+        restore()
+    quick = profiles.activate("quick")
+    try:
+        assert profiles.scaled(0.5) == round(profiles.profile_settings("quick").max_examples * 0.5)
+    finally:
+        quick()
+    with pytest.raises(ValueError, match="factor must be a positive number, got 0"):
+        profiles.scaled(0)
+    with pytest.raises(ValueError, match="minimum must be at least 1, got 0"):
+        profiles.scaled(1, minimum=0)
+
+
+def test_suite_modules_pin_no_number_of_examples() -> None:
+    """A literal ``max_examples=N`` in a suite would ignore --wf-profile; a share goes through scaled()."""
+    pinned = re.compile(r"max_examples\s*=\s*\d")
+    suites = Path(profiles.__file__).parent
+    offenders = [
+        f"{path.name}:{number}"
+        for path in sorted(suites.glob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pinned.search(line) and path.name != "profiles.py"
+    ]
+    assert offenders == []
 
 
 def test_profiles_are_registered_under_their_own_names_and_unknown_ones_are_refused() -> None:

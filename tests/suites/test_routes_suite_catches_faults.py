@@ -30,7 +30,10 @@ SYNC_KEY = ["--wf-serve-arg=--env", "--wf-serve-arg=GOOGLEAI_API_KEY=placeholder
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess("--pyargs", "workerflow_kit.suites.routes", "-rfEs", *args)
+    # The fixture-driven checks have their own meta-tests (tests/authoring/test_route_fixture_meta.py).
+    return pytester.runpytest_inprocess(
+        "--pyargs", "workerflow_kit.suites.routes", "-rfEs", "-k", "not route_fixture", *args
+    )
 
 
 def skip_reasons(result: pytest.RunResult) -> list[str]:

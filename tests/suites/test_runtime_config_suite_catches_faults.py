@@ -4,7 +4,8 @@ Each run is a real ``pytest --pyargs workerflow_kit.suites.runtime_config`` (thr
 process) against the reference in process (every check passes), against one reference runtime per broken
 rule (:mod:`tests.suites.broken.runtime_config`: exactly the listed checks fail, the others pass, and the
 output names each failing check with its level), and against the served target, which lacks ``set_env``
-(the checks that need it skip, naming the capability).
+(the checks that need it skip, naming the capability). Every run is pinned
+(:func:`tests.suites.pinned.run_pinned`), so the property check draws the same examples in any process.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import pytest
 
 from tests.suites.broken.runtime_config import BROKEN
+from tests.suites.pinned import run_pinned
 
 pytest_plugins = ["pytester"]
 
@@ -40,7 +42,7 @@ READ_ONLY = frozenset({"runtime-config.health-config-shape", "runtime-config.sec
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess("--pyargs", SUITE, "-rfEs", "-p", "no:cacheprovider", *args)
+    return run_pinned(pytester, "--pyargs", SUITE, "-rfEs", "-p", "no:cacheprovider", *args)
 
 
 def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:

@@ -10,6 +10,9 @@ against:
   ``--wf-runtime-factory``): exactly the expected checks fail (plus the Q1 finding), the rest pass, and the
   output names the broken rule's check id and level, in the test name and in the failure message;
 * ``--wf-target=served``: the checks that need only HTTP pass, the others skip naming the capability.
+
+Every run is pinned (:func:`tests.suites.pinned.run_pinned`), so the property checks draw the same examples in
+any process.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import pytest
 
 from tests.suites.broken.schedules import ALWAYS_FAILS, BROKEN, RULE
 from tests.suites.meta import checks_by_outcome
+from tests.suites.pinned import run_pinned
 
 pytest_plugins = ["pytester"]
 
@@ -47,7 +51,7 @@ HTTP_ONLY = {"schedules.dev-cron-accepted", "schedules.dev-cron-unknown-404", "s
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess("--pyargs", SUITE, "-p", "no:cacheprovider", "-rfEs", *args)
+    return run_pinned(pytester, "--pyargs", SUITE, "-p", "no:cacheprovider", "-rfEs", *args)
 
 
 def failed_levels(result: pytest.RunResult) -> dict[str, str]:

@@ -3,21 +3,21 @@
 Each run is a real ``pytest --pyargs workerflow_kit.suites.stateful`` (through ``pytester``, in this process)
 against the reference in process, against one reference runtime per broken rule
 (:mod:`tests.suites.broken.stateful`, injected with ``--wf-runtime-factory``), and against a served runtime.
-Broken runs use a derandomized Hypothesis profile without shrinking, so they are repeatable and quick; the
-failure output must name the broken rule's check id and level. A fault may be seen by more than one stateful
-rule (an acked retryable failure also leaves the wrong run status), so the named check must be among the
-failures, and the reference must pass every check.
+Every run is pinned (:func:`tests.suites.pinned.run_pinned`) to a derandomized Hypothesis profile without
+shrinking, so it is repeatable and quick in any process; the failure output must name the broken rule's check
+id and level. A fault may be seen by more than one stateful rule (an acked retryable failure also leaves the
+wrong run status), so the named check must be among the failures, and the reference must pass every check.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import Phase, settings
 
 from tests.suites.broken.stateful import BROKEN
 from tests.suites.meta import checks_by_outcome
+from tests.suites.pinned import run_pinned
+from workerflow_kit.suites.stateful import EXAMPLES_SHARE
 
 pytest_plugins = ["pytester"]
 
@@ -32,6 +32,13 @@ ALL_CHECKS = {
 }
 QUICK = "wfk-stateful-meta"
 SERVED = "wfk-stateful-meta-served"
+
+
+def _machine_runs(runs: int) -> int:
+    """The profile ``max_examples`` that gives the machine ``runs`` examples (it takes a share of the profile's)."""
+    return round(runs / EXAMPLES_SHARE)
+
+
 # More and longer runs than the suite's defaults: a fault such as an un-incremented lineage count shows only when
 # one dead letter is retried twice, and the trace ids the runtime mints differ from run to run.
 settings.register_profile(
@@ -39,24 +46,15 @@ settings.register_profile(
     derandomize=True,
     database=None,
     phases=[Phase.explicit, Phase.generate],
-    max_examples=40,
+    max_examples=_machine_runs(40),
     stateful_step_count=30,
 )
-settings.register_profile(SERVED, settings.get_profile(QUICK), max_examples=3, stateful_step_count=8)
+settings.register_profile(SERVED, settings.get_profile(QUICK), max_examples=_machine_runs(3), stateful_step_count=8)
 
 
-@pytest.fixture(autouse=True)
-def keep_hypothesis_profile() -> Iterator[None]:
-    """``--hypothesis-profile`` inside pytester loads a profile for the whole process: put the old one back."""
-    settings.register_profile("wfk-stateful-meta-saved", settings.default)
-    yield
-    settings.load_profile("wfk-stateful-meta-saved")
-
-
-def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess(
-        "--pyargs", "workerflow_kit.suites.stateful", "-rfEs", "-p", "no:cacheprovider", *args
-    )
+def run_suite(pytester: pytest.Pytester, *args: str, profile: str = QUICK) -> pytest.RunResult:
+    suite = ("--pyargs", "workerflow_kit.suites.stateful", "-rfEs", "-p", "no:cacheprovider")
+    return run_pinned(pytester, *suite, *args, profile=profile)
 
 
 def test_reference_passes_every_stateful_check(pytester: pytest.Pytester) -> None:
@@ -68,7 +66,7 @@ def test_reference_passes_every_stateful_check(pytester: pytest.Pytester) -> Non
 @pytest.mark.parametrize("factory", sorted(BROKEN))
 def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> None:
     rule = BROKEN[factory]
-    result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:{factory}", f"--hypothesis-profile={QUICK}")
+    result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:{factory}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     by_outcome = checks_by_outcome(result)
     assert rule in by_outcome["failed"], f"{factory}: {rule} did not fail ({by_outcome})"
@@ -84,7 +82,7 @@ def test_served_target_runs_what_its_capabilities_allow(pytester: pytest.Pyteste
         "--wf-target=served",
         "--wf-serve-arg=--queue-profile",
         "--wf-serve-arg=miniflare",
-        f"--hypothesis-profile={SERVED}",
+        profile=SERVED,
     )
     by_outcome = checks_by_outcome(result)
     assert by_outcome["failed"] == set()

@@ -7,10 +7,15 @@ import sys
 import click
 
 from workerflow_kit import __version__
+from workerflow_kit.cli.bootstrap_cmd import bootstrap
 from workerflow_kit.cli.check_cmd import check
 from workerflow_kit.cli.contracts_cmd import contracts
 from workerflow_kit.cli.cron_cmd import cron
 from workerflow_kit.cli.diff_cmd import diff
+from workerflow_kit.cli.fixtures_cmd import fixtures
+from workerflow_kit.cli.fuzz_cmd import fuzz
+from workerflow_kit.cli.gate_cmd import gate
+from workerflow_kit.cli.preflight_cmd import preflight
 from workerflow_kit.cli.serve_cmd import serve
 from workerflow_kit.cli.validate_cmd import validate
 from workerflow_kit.errors import KitError
@@ -32,13 +37,23 @@ def cli() -> None:
       workerflow-kit diff @bundled ../workerflow     # breaking changes between contract sets
       workerflow-kit serve                          # the reference runtime on loopback
       workerflow-kit check --suite routes           # contract suites against the reference (or --target url)
+      workerflow-kit fuzz --document api            # Schemathesis on the OpenAPI documents
+      workerflow-kit fixtures new --route webhook_echo  # a fixture recorded from a real run; then 'fixtures run'
+      workerflow-kit gate                           # release gate: suites, preflight, diff; reports + verdict
+      workerflow-kit preflight ../workerflow --strict  # is a checkout ready to deploy?
+      workerflow-kit bootstrap plan                 # the wrangler steps; 'bootstrap apply' creates D1 + queue
     """
 
 
+cli.add_command(bootstrap)
 cli.add_command(check)
 cli.add_command(contracts)
 cli.add_command(cron)
 cli.add_command(diff)
+cli.add_command(fixtures)
+cli.add_command(fuzz)
+cli.add_command(gate)
+cli.add_command(preflight)
 cli.add_command(serve)
 cli.add_command(validate)
 

@@ -55,6 +55,7 @@ __all__ = [
     "CheckEvent",
     "CheckListeners",
     "CheckRecorder",
+    "ChecksCollected",
     "RunFinished",
     "Verdict",
     "check",
@@ -72,6 +73,7 @@ _PACKAGE_DIR: Final = Path(__file__).resolve().parent.parent
 _PROBE_TIMEOUT: Final = 5.0
 _HEALTH_PATHS: Final = {"api": "/api/health", "ops": "/health", "workflow": "/health", "scheduler": "/"}
 _URL_FLAGS: Final = ("--api-url", "--ops-url", "--workflow-url", "--scheduler-url", "--allow-writes")
+_WORKERS: Final = ("api", "ops", "workflow", "scheduler")
 PROFILES: Final = ("quick", "ci", "thorough")
 """The names of :data:`workerflow_kit.suites.profiles.PROFILES`, repeated so that help does not import Hypothesis."""
 
@@ -91,6 +93,18 @@ class CheckEvent:
     nodeid: str
     cases: int = 0
     """Test cases Hypothesis ran for this check (0 for a check that is not a property)."""
+    evidence: str = ""
+    """A failure's first lines of explanation (pytest's ``E`` lines, else the head of its report), for reports."""
+    profile: str = ""
+    seed: int | None = None
+    """The run's Hypothesis profile and seed, so a report can say how to replay this one check."""
+
+
+@dataclass(frozen=True)
+class ChecksCollected:
+    """Sent once collection is done: how many checks the run will report (for progress bars)."""
+
+    count: int
 
 
 @dataclass(frozen=True)
@@ -138,18 +152,24 @@ class RunFinished:
     cases: int
     profile: str
     seed: int | None
+    reason: str | None = None
+    """Why the exit code is not 0/1 (usage error, unreachable target, interrupt), as ``check`` prints it."""
 
 
-Listener = Callable[[CheckEvent | RunFinished], None]
+Listener = Callable[[CheckEvent | ChecksCollected | RunFinished], None]
 
 
 @dataclass
 class CheckListeners:
-    """Pass as click's ``obj`` to receive every :class:`CheckEvent`, then one :class:`RunFinished`."""
+    """Pass as click's ``obj`` to receive every event of a run.
+
+    First :class:`ChecksCollected`, then each :class:`CheckEvent`, then one :class:`RunFinished`. The gate
+    (:mod:`workerflow_kit.gate.stages`) listens this way.
+    """
 
     listeners: list[Listener] = field(default_factory=list)
 
-    def emit(self, event: CheckEvent | RunFinished) -> None:
+    def emit(self, event: CheckEvent | ChecksCollected | RunFinished) -> None:
         for listener in self.listeners:
             listener(event)
 
@@ -162,8 +182,16 @@ class CheckRecorder:
     statistics hook, whatever the test's kind (``@given`` or a state machine).
     """
 
-    def __init__(self, on_event: Callable[[CheckEvent], None] | None = None) -> None:
+    def __init__(
+        self,
+        on_event: Callable[[CheckEvent | ChecksCollected], None] | None = None,
+        *,
+        profile: str = "",
+        seed: int | None = None,
+    ) -> None:
         self.on_event = on_event
+        self.profile = profile
+        self.seed = seed
         self.events: list[CheckEvent] = []
         self.collection_errors: list[str] = []
         self.target_errors: list[str] = []
@@ -186,6 +214,10 @@ class CheckRecorder:
         marker = item.get_closest_marker("wf_check")
         if marker is not None and len(marker.args) == 2:
             self._labels[item.nodeid] = (str(marker.args[0]), str(marker.args[1]))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if self.on_event is not None:
+            self.on_event(ChecksCollected(len(session.items)))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
@@ -215,7 +247,9 @@ class CheckRecorder:
             from workerflow_kit.targets.base import TargetError
 
             if isinstance(call.excinfo.value, TargetError):
-                message = _one_line(str(call.excinfo.value))
+                from workerflow_kit.live.redact import redact
+
+                message = redact(_one_line(str(call.excinfo.value)))
                 if message not in self.target_errors:
                     self.target_errors.append(message)
         return report
@@ -244,6 +278,9 @@ class CheckRecorder:
             message=message,
             nodeid=nodeid,
             cases=self._cases.pop(nodeid, 0),
+            evidence=_evidence(failed[0]) if failed else "",
+            profile=self.profile,
+            seed=self.seed,
         )
         self.events.append(event)
         if self.on_event is not None:
@@ -279,6 +316,13 @@ def _failure_message(report: pytest.TestReport) -> str:
     crash = getattr(report.longrepr, "reprcrash", None)
     message = getattr(crash, "message", None)
     return str(message).strip() if message else _last_line(report.longreprtext)
+
+
+def _evidence(report: pytest.TestReport, max_lines: int = 20) -> str:
+    """The exception's explanation (pytest's ``E`` lines, Hypothesis's falsifying example included), else the head."""
+    lines = report.longreprtext.splitlines()
+    explained = [line[1:].strip() for line in lines if line.startswith("E ")]
+    return "\n".join((explained or lines)[:max_lines])
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
@@ -408,6 +452,9 @@ Examples:
   workerflow-kit check --target served --profile thorough  # 'workerflow-kit serve' on loopback, many examples
   workerflow-kit check --target url --api-url http://127.0.0.1:8787 \\
       --scheduler-url http://127.0.0.1:8790 --allow-writes  # wrangler dev (or WORKERFLOW_API_URL=... and friends)
+  workerflow-kit check --target url --api-url https://api.example.com --routes webhook_echo \\
+      --allow-writes --rps 2 --request-budget 200  # a deployment: only webhook_echo may be invoked
+  workerflow-kit check --target staging                  # a target of workerflow-kit.toml (or --config FILE)
   workerflow-kit check --fixtures ./my-fixtures --junit-xml report.xml --strict
   workerflow-kit check --suite routes -k duplicate -- --tb=line   # pytest options after --
 
@@ -418,6 +465,23 @@ Output: pytest's own (test names carry [check id | level]), then the verdict:
 \b
 Exit codes: 0 no required check failed (recommended failures are reported; --strict fails on them),
   1 a required check failed, 2 usage or configuration error, 3 target unreachable.
+
+\b
+Live runs (--target url) are safe by default: read-only unless --allow-writes, no route invoked unless
+--routes names it (a check that would invoke another is skipped, saying which route), at most --rps
+requests per second (10) and --request-budget requests (500), --timeout seconds each (30), retried with
+backoff on connection errors and 429s, tokens shown as ***. The run prints its trace prefix
+(live run wfkit-1a2b3c4d-: ...): every trace id it sends starts with it, so you can find what it stored.
+
+\b
+Config file: workerflow-kit.toml (or [tool.workerflow-kit] in pyproject.toml) in the current folder:
+  default-target = "staging"
+  [targets.staging]
+  kind = "url"
+  api-url = "https://api.staging.example.com"
+  api-token-env = "STAGING_API_TOKEN"     # the variable's name; tokens never go in the file
+  routes = ["webhook_echo"]
+  rps = 5
 Profiles: quick (10 examples), ci (100, derandomized), thorough (1000); default ci when CI is set, else quick.
 A failing run of quick or thorough prints its seed; --seed N replays it.
 """,
@@ -431,10 +495,46 @@ A failing run of quick or thorough prints its seed; --seed N replays it.
 )
 @click.option(
     "--target",
-    type=click.Choice(["inprocess", "served", "url"]),
-    default="inprocess",
-    show_default=True,
-    help="The reference in process, 'workerflow-kit serve' on loopback, or a running deployment by URL.",
+    default=None,
+    metavar="KIND|NAME",
+    help="inprocess (the reference in process), served ('workerflow-kit serve' on loopback), url (a running "
+    "deployment), or a target name of the config file. Default: the file's default-target, else inprocess.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="FILE",
+    help="The kit config file (default: ./workerflow-kit.toml, else [tool.workerflow-kit] in ./pyproject.toml).",
+)
+@click.option(
+    "--routes",
+    multiple=True,
+    metavar="NAMES",
+    help="url: route paths (and schedule:<id>) checks may invoke; comma-separated, repeatable, '*' for all. "
+    "Default: none.",
+)
+@click.option(
+    "--rps",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="N",
+    help="url: at most N requests per second, all workers together (default 10).",
+)
+@click.option(
+    "--request-budget",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="url: at most N requests in the run, retries included (default 500).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="url: seconds per request (default 30).",
 )
 @click.option("--api-url", metavar="URL", help="url target: api worker base URL (or WORKERFLOW_API_URL).")
 @click.option("--ops-url", metavar="URL", help="url target: ops dashboard base URL (or WORKERFLOW_OPS_URL).")
@@ -481,8 +581,9 @@ A failing run of quick or thorough prints its seed; --seed N replays it.
     "--runtime-factory",
     metavar="MODULE:CALLABLE",
     default=None,
-    help="inprocess: build the runtime with this callable, imported from the current folder or the installed "
-    "packages (custom wiring, or a deliberately broken runtime to prove the suites catch it).",
+    help="inprocess/served: build the runtime with this callable, imported from the current folder or the "
+    "installed packages (custom wiring, or a deliberately broken runtime to prove the suites catch it); served "
+    "passes it to 'workerflow-kit serve --runtime-factory'.",
 )
 @click.option(
     "--junit-xml",
@@ -502,7 +603,12 @@ def check(
     ctx: click.Context,
     *,
     suites: tuple[str, ...],
-    target: str,
+    target: str | None,
+    config_file: Path | None,
+    routes: tuple[str, ...],
+    rps: float | None,
+    request_budget: int | None,
+    timeout: float | None,
     api_url: str | None,
     ops_url: str | None,
     workflow_url: str | None,
@@ -529,12 +635,45 @@ def check(
     recommended (robustness beyond upstream). The suites run in this process under pytest.
     """
     chosen = _suite_names(suites)
+    from workerflow_kit.config import choose_target
+
+    # A target of the config file gives the defaults; every flag given beats it (and its WORKERFLOW_* variable).
+    picked = choose_target(target, config_path=config_file)
+    target = picked.kind
+    if profile is None and picked.config is not None:
+        profile = picked.config.profile
+    live_flags = {"--routes": routes, "--rps": rps, "--request-budget": request_budget, "--timeout": timeout}
+    setting = {
+        **picked.options,
+        **{
+            name: value
+            for name, value in (
+                ("api_url", api_url),
+                ("ops_url", ops_url),
+                ("workflow_url", workflow_url),
+                ("scheduler_url", scheduler_url),
+                ("api_token", api_token),
+                ("ops_token", ops_token),
+                ("allow_writes", allow_writes),
+                ("routes", routes or None),
+                ("rps", rps),
+                ("request_budget", request_budget),
+                ("timeout", timeout),
+            )
+            if value is not None
+        },
+    }
+    api_url, ops_url, workflow_url, scheduler_url = (setting.get(f"{w}_url") for w in _WORKERS)
+    api_token, ops_token, allow_writes = setting.get("api_token"), setting.get("ops_token"), setting.get("allow_writes")
+    if project is None and picked.options.get("project"):
+        project = Path(picked.options["project"])
     options: list[str] = [f"--wf-target={target}"]
     urls = {"api": api_url, "ops": ops_url, "workflow": workflow_url, "scheduler": scheduler_url}
     url_flags = [flag for flag, value in zip(_URL_FLAGS, [*urls.values(), allow_writes], strict=True) if value]
+    url_flags += [flag for flag, value in live_flags.items() if value]
     if target != "url":
         _refuse(target, url_flags)
-    if target != "inprocess" and runtime_factory:
+    if target == "url" and runtime_factory:
         _refuse(target, ["--runtime-factory"])
     if target == "inprocess" and (api_token or ops_token):
         _refuse(target, [f for f, v in (("--api-token", api_token), ("--ops-token", ops_token)) if v])
@@ -562,17 +701,26 @@ def check(
         from workerflow_kit.targets.url import UrlTarget
 
         # Flags beat WORKERFLOW_* variables; a missing api URL or a malformed one is a TargetError (exit 2).
-        with UrlTarget(
-            api_url=api_url, ops_url=ops_url, workflow_url=workflow_url, scheduler_url=scheduler_url
-        ) as probe_target:
+        with UrlTarget(**{k: v for k, v in setting.items() if k != "project"}) as probe_target:
             resolved = dict(probe_target.urls)
+            run_id, prefix = probe_target.run_id, probe_target.trace_prefix
+        click.echo(f"live run {prefix}: trace ids of this run start with it")
         problem = _probe(resolved)
         if problem is not None:
             click.echo(f"error: target unreachable: {problem}", err=True)
+            unreachable = RunFinished(Verdict(), EXIT_UNREACHABLE, 0.0, 0, profile or "", seed, problem)
+            (ctx.find_object(CheckListeners) or CheckListeners()).emit(unreachable)
             ctx.exit(EXIT_UNREACHABLE)
         options += [f"--wf-{worker}-url={url}" for worker, url in urls.items() if url]
         if allow_writes:
             options.append("--wf-allow-writes")
+        options += [f"--wf-routes={name}" for name in setting.get("routes") or ()]
+        options += [
+            f"--wf-{key.replace('_', '-')}={setting[key]}"
+            for key in ("rps", "request_budget", "timeout")
+            if key in setting
+        ]
+        options.append(f"--wf-run-id={run_id}")
     options += [f"--wf-{name}-token={token}" for name, token in (("api", api_token), ("ops", ops_token)) if token]
     if junit_xml is not None:
         options.append(f"--junit-xml={junit_xml}")
@@ -593,11 +741,12 @@ def check(
     args = pytest_arguments(suites=chosen, profile=chosen_profile, seed=seed, options=options, extra=pytest_args)
 
     listeners = ctx.find_object(CheckListeners) or CheckListeners()
-    recorder = CheckRecorder(on_event=listeners.emit)
+    recorder = CheckRecorder(on_event=listeners.emit, profile=chosen_profile, seed=seed)
     started = time.perf_counter()
     code, reason = _exit_code(run_pytest(args, recorder), recorder, strict=strict)
     verdict = recorder.verdict
-    listeners.emit(RunFinished(verdict, code, time.perf_counter() - started, recorder.cases, chosen_profile, seed))
+    seconds = time.perf_counter() - started
+    listeners.emit(RunFinished(verdict, code, seconds, recorder.cases, chosen_profile, seed, reason))
 
     failed_recommended = sorted({e.id for e in recorder.events if e.outcome == "failed" and e.level == "recommended"})
     if failed_recommended and not strict:

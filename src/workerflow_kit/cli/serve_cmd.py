@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,11 +16,16 @@ from workerflow_kit.contracts.manifest import MODE_VAR, ROUTES_VAR, SCHEDULES_VA
 from workerflow_kit.contracts.schemas import validate_file
 from workerflow_kit.errors import FileProblem, KitError
 
+if TYPE_CHECKING:
+    from workerflow_kit.targets.inprocess import RuntimeFactory
+
 _MAX_FINDINGS_SHOWN = 5
 
 # The same numbers as workerflow_kit.runtime.serve.DEFAULT_PORTS, repeated here so that `workerflow-kit --help`
 # and the other commands do not pay for importing the runtime.
 DEFAULT_PORTS = {"api": 8787, "workflow": 8788, "ops-dashboard": 8789, "scheduler": 8790}
+DEFAULT_CONTROL_PORT = 8791
+_DEFAULT_VIRTUAL_START = datetime(2026, 1, 1, tzinfo=UTC)  # VirtualClock's own default start
 
 
 def _config_value(path: Path, kind: str) -> str:
@@ -76,6 +85,8 @@ Examples:
   workerflow-kit serve --db state.sqlite                # runs, dead letters and queued messages survive
   workerflow-kit serve --routes-config routes.json --schedules-config schedules.json
   workerflow-kit serve --api-port 0 --workflow-port 0 --ops-port 0 --scheduler-port 0   # free ports
+  WORKERFLOW_CONTROL_SECRET=s3cret workerflow-kit serve --control --virtual-clock   # for tests (see the kit docs)
+  workerflow-kit serve --control --runtime-factory mypkg.runtimes:broken          # serve a custom runtime
 
 \b
 Then:
@@ -160,6 +171,35 @@ Then:
     show_default=True,
     help="Log level of the workers' logs (stderr).",
 )
+@click.option(
+    "--control",
+    is_flag=True,
+    help="Also serve the control door (drain, clock, env, read-only SQL, outbound stubs) for tests, behind "
+    "the secret in WORKERFLOW_CONTROL_SECRET (generated and shown on stderr when unset).",
+)
+@click.option("--control-port", type=int, default=DEFAULT_CONTROL_PORT, show_default=True, help="Control door port.")
+@click.option(
+    "--virtual-clock",
+    "virtual_clock",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[START_ISO]",
+    help="Run on a virtual clock starting at START_ISO (UTC; default 2026-01-01T00:00:00Z) that moves only "
+    "through the control door; the queue then delivers on the door's drain. Needs --control.",
+)
+@click.option(
+    "--runtime-factory",
+    metavar="MODULE:CALLABLE",
+    default=None,
+    help="Serve the runtime this callable builds (a Runtime or an awaitable of one), imported from the current "
+    "folder or the installed packages; it chooses project, clock and D1, and --env is laid over its env.",
+)
+@click.option(
+    "--exit-with-parent",
+    is_flag=True,
+    help="Stop when the process that started serve exits (for test runners and scripts).",
+)
 def serve(
     *,
     host: str,
@@ -176,6 +216,11 @@ def serve(
     project: Path | None,
     queue_profile: str | None,
     log_level: str,
+    control: bool,
+    control_port: int,
+    virtual_clock: str | None,
+    runtime_factory: str | None,
+    exit_with_parent: bool,
 ) -> None:
     """Serve the api, workflow, ops-dashboard and scheduler workers on loopback, like `wrangler dev`.
 
@@ -195,6 +240,9 @@ def serve(
         raise FileProblem("the folder for the --db file does not exist", path=db.parent)
     if db is not None and db.is_dir():
         raise FileProblem("--db expects a file, got a directory", path=db)
+    if virtual_clock is not None and not control:
+        raise click.UsageError("--virtual-clock needs --control: only the control door moves a virtual clock")
+    factory = _runtime_factory(runtime_factory, virtual_clock=virtual_clock, project=project, db=db)
     run_serve(
         ServeConfig(
             host=host,
@@ -204,5 +252,43 @@ def serve(
             db=db,
             queue_profile=queue_profile,  # type: ignore[arg-type]
             log_level=log_level,
+            control=control,
+            control_port=_port(control_port, "--control-port"),
+            virtual_clock=None if virtual_clock is None else _start_time(virtual_clock),
+            runtime_factory=factory,
+            exit_with_parent=exit_with_parent,
         )
     )
+
+
+def _start_time(text: str) -> datetime:
+    """``--virtual-clock``'s start: an ISO 8601 time (naive means UTC); empty means the clock's default start."""
+    if not text.strip():
+        return _DEFAULT_VIRTUAL_START
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(
+            f"expected an ISO 8601 time such as 2026-01-01T00:00:00Z, got {text!r}", param_hint="'--virtual-clock'"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _runtime_factory(
+    spec: str | None, *, virtual_clock: str | None, project: Path | None, db: Path | None
+) -> RuntimeFactory | None:
+    """Import ``MODULE:CALLABLE`` (the current folder first, as ``python -m`` does); refuse options it owns."""
+    if spec is None:
+        return None
+    owned = [
+        flag
+        for flag, value in (("--virtual-clock", virtual_clock), ("--project", project), ("--db", db))
+        if value is not None
+    ]
+    if owned:
+        raise click.UsageError(f"{', '.join(owned)} do(es) not apply with --runtime-factory: the factory chooses them")
+    from workerflow_kit.targets.inprocess import load_runtime_factory
+
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    return load_runtime_factory(spec)

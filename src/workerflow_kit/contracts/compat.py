@@ -392,19 +392,38 @@ def _order_change(kind: str, list_name: str, old_ids: Sequence[str], new_ids: Se
         )
 
 
-def _field_change(
-    rule_id: str,
+FieldRules = tuple[tuple[str, str | Mapping[object, str]], ...]
+"""Contract fields compared one by one, in finding order: the field, and the rule a change of it fires (or, by
+the field's NEW value, which rule)."""
+
+ROUTE_FIELD_RULES: FieldRules = (
+    ("requestType", "route-request-type-changed"),
+    ("wrapBody", "route-wrap-body-changed"),
+    ("flowPath", "route-flow-path-changed"),
+)
+SCHEDULE_FIELD_RULES: FieldRules = (
+    ("cron", "schedule-cron-changed"),
+    ("enabled", {False: "schedule-disabled", True: "schedule-enabled"}),
+    ("target", "schedule-target-changed"),
+    ("timeZone", "schedule-timezone-changed"),
+)
+
+
+def _field_changes(
+    table: FieldRules,
     before: RouteDefinition | ScheduleDefinition,
     after: RouteDefinition | ScheduleDefinition,
     *,
     item_id: str,
-    name: str,
     path: tuple[str | int, ...],
 ) -> Iterator[Finding]:
-    old, new = getattr(before, name), getattr(after, name)
-    if old != new:
-        kind = RULES[rule_id].subject
-        yield _finding(rule_id, f"{kind} {_show(item_id)}: {name} {_show(old)} → {_show(new)}", (*path, name), item_id)
+    """One finding per field of ``table`` whose value differs between ``before`` and ``after``, in table order."""
+    for name, rule in table:
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            rule_id = rule if isinstance(rule, str) else rule[new]
+            message = f"{RULES[rule_id].subject} {_show(item_id)}: {name} {_show(old)} → {_show(new)}"
+            yield _finding(rule_id, message, (*path, name), item_id)
 
 
 def _compare_routes(old: Sequence[RouteDefinition], new: Sequence[RouteDefinition]) -> Iterator[Finding]:
@@ -425,11 +444,7 @@ def _compare_routes(old: Sequence[RouteDefinition], new: Sequence[RouteDefinitio
             )
             continue
         before = old[old_first[item_id]]
-        yield from _field_change(
-            "route-request-type-changed", before, route, item_id=item_id, name="requestType", path=path
-        )
-        yield from _field_change("route-wrap-body-changed", before, route, item_id=item_id, name="wrapBody", path=path)
-        yield from _field_change("route-flow-path-changed", before, route, item_id=item_id, name="flowPath", path=path)
+        yield from _field_changes(ROUTE_FIELD_RULES, before, route, item_id=item_id, path=path)
         yield from _extras_changes("route", item_id, before.extras, route.extras, path)
     new_first = _first_index(new_ids)
     for item_id, index in old_first.items():
@@ -473,21 +488,7 @@ def _compare_schedules(
                 item_id,
             )
         else:
-            yield from _field_change("schedule-cron-changed", before, schedule, item_id=item_id, name="cron", path=path)
-            if before.enabled and not schedule.enabled:
-                yield _finding(
-                    "schedule-disabled", f"schedule {_show(item_id)}: enabled true → false", (*path, "enabled"), item_id
-                )
-            elif schedule.enabled and not before.enabled:
-                yield _finding(
-                    "schedule-enabled", f"schedule {_show(item_id)}: enabled false → true", (*path, "enabled"), item_id
-                )
-            yield from _field_change(
-                "schedule-target-changed", before, schedule, item_id=item_id, name="target", path=path
-            )
-            yield from _field_change(
-                "schedule-timezone-changed", before, schedule, item_id=item_id, name="timeZone", path=path
-            )
+            yield from _field_changes(SCHEDULE_FIELD_RULES, before, schedule, item_id=item_id, path=path)
             yield from _extras_changes("schedule", item_id, before.extras, schedule.extras, path)
         already = before is not None and _unreachable(before, old_triggers)
         if _unreachable(schedule, new_triggers) and not already:

@@ -1,8 +1,9 @@
-"""Read JSON, JSON-with-comments and YAML documents with errors that name the file, line and column."""
+"""Read JSON, JSON-with-comments, YAML and TOML documents with errors that name the file, line and column."""
 
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +78,20 @@ def parse_yaml(text: str, path: Path | str) -> Any:
         raise FileProblem("document nested too deeply", path=path) from None
 
 
+def parse_toml(text: str, path: Path | str) -> dict[str, Any]:
+    """TOML, as in ``workerflow-kit.toml`` and ``pyproject.toml`` (tomllib's message carries line and column)."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise FileProblem(f"invalid TOML: {exc}", path=path) from None
+
+
 def load_document(path: Path) -> Any:
-    """Load a JSON, JSONC or YAML file chosen by extension (JSON for anything unknown)."""
+    """Load a JSON, JSONC, YAML or TOML file chosen by extension (JSON for anything unknown)."""
     text = read_text(path)
     suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return parse_toml(text, path)
     if suffix in {".yaml", ".yml"}:
         return parse_yaml(text, path)
     if suffix == ".jsonc":

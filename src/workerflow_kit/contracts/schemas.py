@@ -50,6 +50,9 @@ KINDS: Mapping[str, str] = {
     "manifest-fixture": "manifest-fixture.schema.json",
     "runtime-config-fixture": "runtime-config-fixture.schema.json",
     "compat-overrides": "compat-overrides.schema.json",
+    "gate-baseline": "gate-baseline.schema.json",
+    "gate-report": "gate-report.schema.json",
+    "kit-config": "kit-config.schema.json",
 }
 
 #: The ``kind`` value inside a fixture file -> the document kind.
@@ -63,6 +66,7 @@ FIXTURE_KINDS: Mapping[str, str] = {
 
 _TASK_KINDS = frozenset({"http_route", "scheduled_job"})
 _RESOURCE_KEYS = frozenset({"d1", "workers", "account_id"})
+_KIT_CONFIG_KEYS = frozenset({"targets", "default-target"})
 _MESSAGE_KEYWORD = "x-message"
 _MAX_SHOWN = 60
 
@@ -163,6 +167,8 @@ def detect_kind(document: Any) -> str | None:
     * an object whose ``kind`` is ``http_route``/``scheduled_job``, with a ``traceId`` -> ``queue-task``;
     * an object with ``d1``, ``workers`` or ``account_id`` -> ``resources``;
     * an object with an ``overrides`` list -> ``compat-overrides``;
+    * an object with an ``entries`` list -> ``gate-baseline``; one whose ``tool`` is the gate -> ``gate-report``;
+    * an object with ``targets`` or ``default-target`` -> ``kit-config`` (the kit's own settings);
     * a non-empty list of objects that all have ``routePath`` -> ``routes-config``;
     * a non-empty list of objects all with ``cron`` or ``id`` (none ``routePath``) -> ``schedules-config``.
 
@@ -179,6 +185,12 @@ def detect_kind(document: Any) -> str | None:
             candidates.add("resources")
         if isinstance(document.get("overrides"), list):
             candidates.add("compat-overrides")
+        if isinstance(document.get("entries"), list):
+            candidates.add("gate-baseline")
+        if document.get("tool") == "workerflow-kit gate":
+            candidates.add("gate-report")
+        if _KIT_CONFIG_KEYS.intersection(k for k in document if isinstance(k, str)):
+            candidates.add("kit-config")
     elif isinstance(document, list) and document and all(isinstance(item, dict) for item in document):
         if all("routePath" in item for item in document):
             candidates.add("routes-config")

@@ -18,6 +18,18 @@ port before the URLs are printed. Output on stdout, flushed, for people and for 
 
 SIGINT (Ctrl-C) and SIGTERM stop the servers gracefully, then the runtime closes (D1 and the queue file are
 closed cleanly; pending messages stay in a ``--db`` file for the next start).
+
+Test mode (what the served target uses):
+
+* ``control=True`` adds the control door (:mod:`workerflow_kit.runtime.control`) on one more port, printed as
+  ``control <url>`` before ``ready``: drain the queue, move a virtual clock, set a worker's env, read D1, stub
+  outbound HTTP, behind the secret of ``WORKERFLOW_CONTROL_SECRET`` (one is generated, and logged on stderr,
+  when that variable is unset).
+* ``virtual_clock`` (a start time) runs the runtime on a :class:`VirtualClock` exactly as the in-process
+  target does: time moves only through the control door, and the queue delivers on ``/drain`` (no background
+  delivery), so the suites see the same runtime over sockets that they see in process.
+* ``runtime_factory`` serves a runtime built by a callable (a custom wiring, or a deliberately broken one);
+  the factory chooses the project, clock and D1, and ``env`` is laid over every worker's env after it starts.
 """
 
 from __future__ import annotations
@@ -26,24 +38,31 @@ import asyncio
 import contextlib
 import errno
 import importlib.util
+import inspect
 import logging
+import os
 import re
+import secrets
 import signal
 import socket
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, TextIO
 
 import uvicorn
 
 from workerflow_kit.errors import FileProblem, KitError
-from workerflow_kit.runtime.bindings.clock import SystemClock
+from workerflow_kit.runtime.bindings.clock import Clock, SystemClock, VirtualClock
+from workerflow_kit.runtime.control import SECRET_ENV, SECRET_HEADER, control_app
 from workerflow_kit.runtime.http import WorkerApp
 from workerflow_kit.runtime.stack import QueueProfile, Runtime
 
 __all__ = [
+    "CONTROL_NAME",
+    "DEFAULT_CONTROL_PORT",
     "DEFAULT_PORTS",
     "SERVED_WORKERS",
     "ServeConfig",
@@ -64,10 +83,16 @@ SERVED_WORKERS = ("api", "workflow", "ops-dashboard", "scheduler")
 DEFAULT_PORTS: Mapping[str, int] = {"api": 8787, "workflow": 8788, "ops-dashboard": 8789, "scheduler": 8790}
 """wrangler dev's first port for the api, then one each for the others."""
 
+CONTROL_NAME = "control"
+"""The name the control door's URL line carries."""
+
+DEFAULT_CONTROL_PORT = 8791
+
 READY_LINE = "ready"
 _NAME_WIDTH = 15
 _ENV_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _SHUTDOWN_GRACE_SECONDS = 5
+_PARENT_POLL_SECONDS = 0.5
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -226,6 +251,13 @@ class ServeConfig:
     db: Path | None = None
     queue_profile: QueueProfile | None = None
     log_level: str = "info"
+    control: bool = False
+    control_port: int = DEFAULT_CONTROL_PORT
+    virtual_clock: datetime | None = None
+    """Start time of a virtual clock; ``None`` runs on the real clock."""
+    runtime_factory: Callable[[], Runtime | Awaitable[Runtime]] | None = None
+    exit_with_parent: bool = False
+    """Stop when the process that started this one goes away (a test runner killed without cleanup)."""
 
 
 async def serve(config: ServeConfig, *, out: TextIO | None = None, stop: asyncio.Event | None = None) -> None:
@@ -236,29 +268,75 @@ async def serve(config: ServeConfig, *, out: TextIO | None = None, stop: asyncio
     stream = sys.stdout if out is None else out
     sockets = _bind_all(config)
     runtime: Runtime | None = None
+    close_control: Callable[[], None] | None = None
     try:
-        runtime = await Runtime.start(
-            env=dict(config.env),
-            project=config.project,
-            clock=SystemClock(),
-            db_path=":memory:" if config.db is None else config.db,
-            queue_profile=config.queue_profile,
-            auto_deliver=True,
-        )
+        runtime = await _start_runtime(config)
         apps = {
             "api": runtime.api_app,
             "workflow": runtime.workflow_app,
             "ops-dashboard": runtime.ops_app,
             "scheduler": runtime.scheduler_app,
         }
+        if config.control:
+            apps[CONTROL_NAME], close_control = control_app(runtime, _control_secret())
         server_log_level = "debug" if config.log_level == "debug" else "warning"
-        servers = {name: _server(apps[name], server_log_level) for name in SERVED_WORKERS}
-        await _run_servers(servers, sockets, runtime, stream, stop or asyncio.Event())
+        servers = {name: _server(apps[name], server_log_level) for name in sockets}
+        stop = stop or asyncio.Event()
+        watcher = asyncio.get_running_loop().create_task(_watch_parent(stop)) if config.exit_with_parent else None
+        try:
+            await _run_servers(servers, sockets, runtime, stream, stop)
+        finally:
+            if watcher is not None:
+                watcher.cancel()
     finally:
+        if close_control is not None:
+            close_control()
         for sock in sockets.values():
             sock.close()
         if runtime is not None:
             await runtime.aclose()
+
+
+async def _watch_parent(stop: asyncio.Event) -> None:
+    # An orphan is re-parented (to init or a subreaper): its parent pid changes. Polling is portable and cheap.
+    parent = os.getppid()
+    while not stop.is_set():
+        if os.getppid() != parent:
+            log.warning("the process that started serve is gone; stopping")
+            stop.set()
+            return
+        await asyncio.sleep(_PARENT_POLL_SECONDS)
+
+
+async def _start_runtime(config: ServeConfig) -> Runtime:
+    if config.runtime_factory is not None:
+        built = config.runtime_factory()
+        runtime = await built if inspect.isawaitable(built) else built
+        if not isinstance(runtime, Runtime):
+            raise KitError(f"the runtime factory returned {type(runtime).__name__}, not a Runtime")
+        for directory in ("api", "workflow", "queue-consumer", "scheduler", "ops-dashboard"):
+            runtime.env_for(directory).update(config.env)
+        return runtime
+    virtual = config.virtual_clock is not None
+    clock: Clock = VirtualClock(config.virtual_clock) if virtual else SystemClock()
+    return await Runtime.start(
+        env=dict(config.env),
+        project=config.project,
+        clock=clock,
+        db_path=":memory:" if config.db is None else config.db,
+        queue_profile=config.queue_profile,
+        # On a virtual clock nothing moves unless told: delivery is the control door's /drain, as in process.
+        auto_deliver=not virtual,
+    )
+
+
+def _control_secret() -> str:
+    secret = os.environ.get(SECRET_ENV, "").strip()
+    if not secret:
+        # Whoever started serve by hand needs it to use the door; stderr, so scripts reading stdout are unaffected.
+        secret = secrets.token_urlsafe(32)
+        print(f"control secret (send it as {SECRET_HEADER}): {secret}", file=sys.stderr, flush=True)
+    return secret
 
 
 def _bind_all(config: ServeConfig) -> dict[str, socket.socket]:
@@ -266,6 +344,8 @@ def _bind_all(config: ServeConfig) -> dict[str, socket.socket]:
     try:
         for name in SERVED_WORKERS:
             sockets[name] = bind_socket(config.host, config.ports.get(name, DEFAULT_PORTS[name]))
+        if config.control:
+            sockets[CONTROL_NAME] = bind_socket(config.host, config.control_port)
     except BaseException:
         for sock in sockets.values():
             sock.close()
@@ -289,7 +369,7 @@ async def _run_servers(
             if failed:
                 raise KitError(f"the {failed[0]} server stopped while starting; see the log above")
             await asyncio.sleep(0.01)
-        for name in SERVED_WORKERS:
+        for name in sockets:
             stream.write(f"{name:<{_NAME_WIDTH}}{_url(sockets[name])}\n")
         stream.write(f"{READY_LINE}\n")
         stream.flush()

@@ -2,7 +2,9 @@
 
 Building a strategy costs far more than drawing from it (Hypothesis validates and analyses each new one), so
 composite strategies here never build strategies while drawing: they pick from sequences through cached
-integer strategies instead of calling ``st.sampled_from`` on the fly.
+integer strategies instead of calling ``st.sampled_from`` on the fly. Drawing is not free either: every nested
+draw is a span Hypothesis records, replays and mutates, so the hot strategies fold several picks into one
+integer choice and draw their default parts inline rather than through another composite.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TypeVar
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-__all__ = ["between", "chance", "compact", "pick", "sampled"]
+__all__ = ["between", "chance", "compact", "pick"]
 
 _T = TypeVar("_T")
 
@@ -33,13 +35,6 @@ def pick(draw: st.DrawFn, options: Sequence[_T]) -> _T:
 def chance(draw: st.DrawFn, one_in: int) -> bool:
     """True about once in ``one_in`` draws (shrinks towards False)."""
     return draw(between(0, one_in - 1)) == one_in - 1
-
-
-def sampled(options: Sequence[_T]) -> SearchStrategy[_T]:
-    """``st.sampled_from(options)`` with a short repr, for long option lists (Hypothesis warns about reprs of
-    many kilobytes, which nested ``sampled_from`` calls over long tuples produce)."""
-    values = tuple(options)
-    return between(0, len(values) - 1).map(lambda index: values[index])
 
 
 def compact(strategy: SearchStrategy[_T], name: str) -> SearchStrategy[_T]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from workerflow_kit.strategies._draw import compact, sampled
+from workerflow_kit.strategies._draw import between, chance, pick
 from workerflow_kit.strategies._validation import check_bool
 
 __all__ = ["cloudflare_crons"]
@@ -30,31 +30,14 @@ _MONTH = _Field(1, 12, _MONTH_NAMES)
 _DOW = _Field(1, 7, _WEEKDAY_NAMES)
 
 
-def _name_spellings(names: tuple[str, ...]) -> SearchStrategy[str]:
-    """Names are case-insensitive: ``MON``, ``mon``, ``Mon``."""
-    return st.builds(
-        lambda name, style: (name, name.lower(), name.title())[style], st.sampled_from(names), st.integers(0, 2)
-    )
-
-
-def _value(spec: _Field) -> SearchStrategy[str]:
-    number = st.integers(spec.low, spec.high).map(str)
-    return st.one_of(number, _name_spellings(spec.names)) if spec.names else number
-
-
-def _step(spec: _Field) -> SearchStrategy[str]:
-    return st.integers(1, spec.high - spec.low).map(str)
-
-
-def _item(spec: _Field) -> SearchStrategy[str]:
-    value = _value(spec)
-    return st.one_of(
-        value,
-        value,
-        st.builds("{}-{}".format, value, value),  # start after end wraps around (22-2, FRI-SUN)
-        st.builds("{}-{}/{}".format, value, value, _step(spec)),
-        st.builds("{}/{}".format, value, _step(spec)),
-    )
+def _value_tokens(spec: _Field) -> tuple[str, ...]:
+    """A single value: a number, or a name in any case (``MON``, ``mon``, ``Mon``), numbers and names equally
+    likely when the field has names."""
+    numbers = tuple(str(n) for n in range(spec.low, spec.high + 1))
+    if not spec.names:
+        return numbers
+    names = tuple(spelling for name in spec.names for spelling in (name, name.lower(), name.title()))
+    return numbers * (len(names) // len(numbers)) + names
 
 
 def _simple_tokens(spec: _Field) -> tuple[str, ...]:
@@ -65,45 +48,76 @@ def _simple_tokens(spec: _Field) -> tuple[str, ...]:
     return ("*",) * max(4, len(numbers) // 2) + numbers + names + steps
 
 
-def _field(spec: _Field) -> SearchStrategy[str]:
-    item = _item(spec)
-    # After the first list item, a bare * stands for the field minimum (5,* is valid; *,5 is not).
-    later = st.one_of(item, item, item, st.just("*"))
-    listed = st.builds(lambda first, rest: ",".join([first, *rest]), item, st.lists(later, min_size=1, max_size=2))
-    star_step = st.builds("*/{}".format, _step(spec))
-    return st.one_of(
-        sampled(_simple_tokens(spec)),
-        sampled(_simple_tokens(spec)),
-        sampled(_simple_tokens(spec)),
-        item,
-        listed,
-        st.builds(lambda head, rest: ",".join([head, *rest]), star_step, st.lists(later, min_size=1, max_size=2)),
-    )
+# The fields are drawn by hand in one composite, from tables built once: every part is one integer choice,
+# where nested one_of/builds/map strategies cost a span per part and made crons the slowest strategy.
 
 
-def _day_of_month() -> SearchStrategy[str]:
-    offset = st.integers(1, 30)
-    return st.one_of(
-        _field(_DOM),
-        _field(_DOM),
-        _field(_DOM),
-        st.sampled_from(["L", "LW"]),
-        st.builds("L-{}".format, offset),
-        st.builds("L-{}W".format, offset),
-        st.builds("{}W".format, st.integers(1, 31)),
-    )
+@dataclass(frozen=True)
+class _Tables:
+    values: tuple[str, ...]
+    tokens: tuple[str, ...]
+    step_max: int
 
 
-def _day_of_week() -> SearchStrategy[str]:
-    weekday = _value(_DOW)
-    return st.one_of(
-        _field(_DOW),
-        _field(_DOW),
-        _field(_DOW),
-        st.just("L"),
-        st.builds("{}L".format, weekday),
-        st.builds("{}#{}".format, weekday, st.integers(1, 5)),
-    )
+_TABLES = {
+    spec: _Tables(_value_tokens(spec), _simple_tokens(spec), spec.high - spec.low)
+    for spec in (_MINUTE, _HOUR, _DOM, _MONTH, _DOW)
+}
+
+
+def _draw_item(draw: st.DrawFn, tables: _Tables) -> str:
+    """``a``, ``a-b`` (start after end wraps around: ``22-2``, ``FRI-SUN``), ``a-b/s`` or ``a/s``."""
+    form = draw(between(0, 4))
+    first = pick(draw, tables.values)
+    if form < 2:
+        return first
+    if form == 4:
+        return f"{first}/{draw(between(1, tables.step_max))}"
+    span = f"{first}-{pick(draw, tables.values)}"
+    return span if form == 2 else f"{span}/{draw(between(1, tables.step_max))}"
+
+
+def _draw_field(draw: st.DrawFn, spec: _Field) -> str:
+    """Half the time a whole-field token (``*``, a value, ``*/5``); else an item, a list of items, or ``*/s``
+    followed by items. After the first list item a bare ``*`` stands for the field minimum (``5,*`` is valid,
+    ``*,5`` is not)."""
+    tables = _TABLES[spec]
+    count = len(tables.tokens)
+    choice = draw(between(0, 2 * count - 1))
+    if choice < count:
+        return tables.tokens[choice]
+    form = (choice - count) * 3 // count
+    if form == 0:
+        return _draw_item(draw, tables)
+    head = _draw_item(draw, tables) if form == 1 else f"*/{draw(between(1, tables.step_max))}"
+    parts = [head]
+    for _ in range(draw(between(1, 2))):
+        parts.append("*" if chance(draw, 4) else _draw_item(draw, tables))
+    return ",".join(parts)
+
+
+def _draw_day_of_month(draw: st.DrawFn) -> str:
+    form = draw(between(0, 7))
+    if form < 3:
+        return _draw_field(draw, _DOM)
+    if form == 3:
+        return "L"
+    if form == 4:
+        return "LW"
+    if form == 7:
+        return f"{draw(between(1, 31))}W"
+    offset = draw(between(1, 30))
+    return f"L-{offset}" if form == 5 else f"L-{offset}W"
+
+
+def _draw_day_of_week(draw: st.DrawFn) -> str:
+    form = draw(between(0, 5))
+    if form < 3:
+        return _draw_field(draw, _DOW)
+    if form == 3:
+        return "L"
+    weekday = pick(draw, _TABLES[_DOW].values)
+    return f"{weekday}L" if form == 4 else f"{weekday}#{draw(between(1, 5))}"
 
 
 _SEPARATOR_SETS = ((" ",) * 4,) * 12 + (
@@ -114,10 +128,6 @@ _SEPARATOR_SETS = ((" ",) * 4,) * 12 + (
 )
 
 
-def _separators() -> SearchStrategy[tuple[str, ...]]:
-    return st.sampled_from(_SEPARATOR_SETS)
-
-
 def _join(fields: list[str], seps: tuple[str, ...]) -> str:
     out = [fields[0]]
     for sep, text in zip(seps, fields[1:], strict=True):
@@ -125,8 +135,14 @@ def _join(fields: list[str], seps: tuple[str, ...]) -> str:
     return "".join(out)
 
 
-def _valid_fields() -> SearchStrategy[list[str]]:
-    return st.tuples(_field(_MINUTE), _field(_HOUR), _day_of_month(), _field(_MONTH), _day_of_week()).map(list)
+def _draw_valid_fields(draw: st.DrawFn) -> list[str]:
+    return [
+        _draw_field(draw, _MINUTE),
+        _draw_field(draw, _HOUR),
+        _draw_day_of_month(draw),
+        _draw_field(draw, _MONTH),
+        _draw_day_of_week(draw),
+    ]
 
 
 # Everyday triggers (the built-in schedules and upstream's wrangler triggers among them), drawn half the time.
@@ -225,38 +241,43 @@ _BAD_FIELDS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _invalid() -> SearchStrategy[str]:
-    fields = _valid_fields()
-
-    def bad_field(parts: list[str], index: int, choice: int) -> str:
-        options = _BAD_FIELDS[index]
-        parts = list(parts)
-        parts[index] = options[choice % len(options)]
-        return " ".join(parts)
-
-    def whole(parts: list[str], form: int) -> str:
-        text = " ".join(parts)
-        forms = (
-            "0 " + text,  # a seconds field
-            text + " 2026",  # a year field
-            " ".join(parts[:4]),  # four fields
-            " ".join(parts[1:]),
-            " " + text,
-            text + " ",
-            text.replace(" ", "\n", 1),
-            text.replace(" ", "\u00a0", 1),
-            "",
-            "   ",
-            "@daily",
-            "@hourly",
-        )
-        return forms[form]
-
-    return st.one_of(
-        st.builds(bad_field, fields, st.integers(0, 4), st.integers(0, 1000)),
-        st.builds(bad_field, fields, st.integers(0, 4), st.integers(0, 1000)),
-        st.builds(whole, fields, st.integers(0, 11)),
+def _whole_forms(parts: list[str]) -> tuple[str, ...]:
+    text = " ".join(parts)
+    return (
+        "0 " + text,  # a seconds field
+        text + " 2026",  # a year field
+        " ".join(parts[:4]),  # four fields
+        " ".join(parts[1:]),
+        " " + text,
+        text + " ",
+        text.replace(" ", "\n", 1),
+        text.replace(" ", "\u00a0", 1),
+        "",
+        "   ",
+        "@daily",
+        "@hourly",
     )
+
+
+_WHOLE_FORMS = 12
+
+
+def _draw_invalid(draw: st.DrawFn) -> str:
+    """Two thirds: one field replaced by a bad one; a third: the whole expression misshapen."""
+    parts = _draw_valid_fields(draw)
+    if draw(between(0, 2)) < 2:
+        index = draw(between(0, 4))
+        parts[index] = pick(draw, _BAD_FIELDS[index])
+        return " ".join(parts)
+    return _whole_forms(parts)[draw(between(0, _WHOLE_FORMS - 1))]
+
+
+def _draw_valid(draw: st.DrawFn) -> str:
+    """Half the time an everyday trigger, else five drawn fields with their separators."""
+    choice = draw(between(0, 2 * len(_COMMON) - 1))
+    if choice < len(_COMMON):
+        return _COMMON[choice]
+    return _join(_draw_valid_fields(draw), pick(draw, _SEPARATOR_SETS))
 
 
 def cloudflare_crons(*, valid: bool = True) -> SearchStrategy[str]:
@@ -274,6 +295,10 @@ def cloudflare_crons(*, valid: bool = True) -> SearchStrategy[str]:
     surrounding or non-space whitespace, macros such as ``@daily``.
     """
     check_bool("valid", valid)
-    if not valid:
-        return compact(_invalid(), "cloudflare_crons")
-    return compact(st.one_of(sampled(_COMMON), st.builds(_join, _valid_fields(), _separators())), "cloudflare_crons")
+    chosen = _draw_valid if valid else _draw_invalid
+
+    def draw_cron(draw: st.DrawFn) -> str:
+        return chosen(draw)
+
+    draw_cron.__name__ = draw_cron.__qualname__ = "cloudflare_crons"
+    return st.composite(draw_cron)()

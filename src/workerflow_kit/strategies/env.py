@@ -224,6 +224,9 @@ _NOT_ARRAYS: SearchStrategy[Any] = st.one_of(
 _CONFIG_MODES = _config_mode_values()
 _LEGACY_MODES = _legacy_mode_values()
 _OK_OUTCOMES = ("unset", "blank", "valid", "valid", "valid")
+_USES_ITEMS = frozenset({"valid", "invalid_json", "invalid_item"})
+"""The outcomes whose value :func:`_list_value` builds from the manifest's items."""
+_LEGACY_LIST_VALUES = ("{not-json}", "{}", "[1]")
 
 
 def manifest_env(
@@ -260,11 +263,20 @@ def manifest_env(
         chosen = pick(draw, modes)
         if valid is False:
             chosen = "config"
-        manifest = draw(source)
-        if not isinstance(manifest, Manifest):
-            raise InvalidArgument(f"the manifests strategy produced {manifest!r}, expected a Manifest")
-        routes = [route.as_json() for route in manifest.routes]
-        schedules = [schedule.as_json() for schedule in manifest.schedules]
+        drawn: list[Manifest] = []
+
+        def items(variable: str) -> list[dict[str, Any]]:
+            # The manifest is drawn only when a value is built from its items (about half the cases): a whole
+            # manifest is most of the cost of a case, and legacy mode or an unset, blank or non-array value
+            # never shows it.
+            if not drawn:
+                manifest = draw(source)
+                if not isinstance(manifest, Manifest):
+                    raise InvalidArgument(f"the manifests strategy produced {manifest!r}, expected a Manifest")
+                drawn.append(manifest)
+            listed = drawn[0].routes if variable == ROUTES_VAR else drawn[0].schedules
+            return [item.as_json() for item in listed]
+
         env: dict[str, str] = {}
         if chance(draw, 5):
             env["ENV_NAME"] = pick(draw, ("dev", "production"))
@@ -272,9 +284,11 @@ def manifest_env(
             mode_value = draw(_LEGACY_MODES)
             if mode_value is not None:
                 env[MODE_VAR] = mode_value
-            for variable, items in ((ROUTES_VAR, routes), (SCHEDULES_VAR, schedules)):
+            for variable in (ROUTES_VAR, SCHEDULES_VAR):
                 if chance(draw, 2):  # ignored in legacy mode, however broken
-                    env[variable] = pick(draw, ("{not-json}", "{}", "[1]", js_json_stringify(items)))
+                    choice = draw(between(0, len(_LEGACY_LIST_VALUES)))
+                    listed = _LEGACY_LIST_VALUES[choice] if choice < len(_LEGACY_LIST_VALUES) else None
+                    env[variable] = js_json_stringify(items(variable)) if listed is None else listed
             expected = Manifest(mode="legacy", routes=builtin_routes(), schedules=builtin_schedules())
             return ManifestEnvCase(env, expected, f"legacy mode, {MODE_VAR}={mode_value!r}")
         env[MODE_VAR] = draw(_CONFIG_MODES)
@@ -293,7 +307,7 @@ def manifest_env(
         route_value, route_result, route_note = _list_value(
             draw,
             variable=ROUTES_VAR,
-            items=routes,
+            items=items(ROUTES_VAR) if routes_outcome in _USES_ITEMS else [],
             fallback=builtin_routes(),
             outcome=routes_outcome,
             bad_item=_bad_route_item,
@@ -303,7 +317,7 @@ def manifest_env(
         schedule_value, schedule_result, schedule_note = _list_value(
             draw,
             variable=SCHEDULES_VAR,
-            items=schedules,
+            items=items(SCHEDULES_VAR) if schedules_outcome in _USES_ITEMS else [],
             fallback=builtin_schedules(),
             outcome=schedules_outcome,
             bad_item=_bad_schedule_item,

@@ -12,7 +12,7 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from workerflow_kit.jscompat.strings import js_lower
-from workerflow_kit.strategies._draw import compact, pick
+from workerflow_kit.strategies._draw import between, chance, pick
 from workerflow_kit.strategies._validation import check_int, check_size_range, check_strategy
 
 __all__ = [
@@ -226,41 +226,45 @@ _NON_RETRYABLE = (
 _VARS = ("CHAT_WEBHOOK_URL", "CLEANUP_SIGNING_SECRET", "GOOGLEAI_API_KEY", "field", "X")
 
 
-def _retryable_messages() -> SearchStrategy[str]:
-    free = st.text(_FILLER_CHARS, min_size=1, max_size=30)
-    return st.one_of(st.sampled_from(_RETRYABLE), st.sampled_from(_RETRYABLE), free).filter(is_retryable)
+# Each part below is one integer choice where it can be (several picks folded into one number), in composites
+# rather than nested one_of/lists/builds: fault plans were the slowest strategy, and Hypothesis's cost grows
+# with the number of choices and nested draws in an example.
+_FREE_RETRYABLE = st.text(_FILLER_CHARS, min_size=1, max_size=30).filter(is_retryable)
+_FILLER = st.text(_FILLER_CHARS, max_size=12)
+_ENDING_NAMES = ("succeed", "succeed", "non_retryable", "forever")
+_CORES = len(_NON_RETRYABLE) * len(_VARS)
 
 
-def _non_retryable_messages() -> SearchStrategy[str]:
-    core = st.builds(
-        lambda template, var: template.format(var=var), st.sampled_from(_NON_RETRYABLE), st.sampled_from(_VARS)
-    )
-    filler = st.text(_FILLER_CHARS, max_size=12)
-    return st.one_of(core, st.builds(lambda a, c, b: f"{a} {c} {b}".strip(), filler, core, filler))
+def _draw_retryable(draw: st.DrawFn) -> str:
+    """A known retryable message (two times in three, shrinking towards the first) or free text."""
+    index = draw(between(0, 3 * len(_RETRYABLE) - 1))
+    return _RETRYABLE[index % len(_RETRYABLE)] if index < 2 * len(_RETRYABLE) else draw(_FREE_RETRYABLE)
 
 
-_MESSAGE_POOLS = st.lists(_retryable_messages(), min_size=1, max_size=3)
-_NON_RETRYABLE_MESSAGES = _non_retryable_messages()
-_ENDINGS = st.sampled_from(("succeed", "succeed", "non_retryable", "forever"))
+def _draw_non_retryable(draw: st.DrawFn) -> str:
+    """A message holding one of the seven patterns, sometimes inside filler text."""
+    template, var = divmod(draw(between(0, _CORES - 1)), len(_VARS))
+    core = _NON_RETRYABLE[template].format(var=_VARS[var])
+    return f"{draw(_FILLER)} {core} {draw(_FILLER)}".strip() if chance(draw, 2) else core
 
 
-def _task_outcomes(max_attempts: int) -> SearchStrategy[tuple[AttemptOutcome, ...]]:
-    forever_failures = st.integers(1, max_attempts)
-    other_failures = st.integers(0, max_attempts - 1)
-
-    @st.composite
-    def build(draw: st.DrawFn) -> tuple[AttemptOutcome, ...]:
-        ending = draw(_ENDINGS)
-        failures = draw(forever_failures if ending == "forever" else other_failures)
-        pool = draw(_MESSAGE_POOLS) if failures else []
-        outcomes = [fail_retryable(pick(draw, pool)) for _ in range(failures)]
-        if ending == "succeed":
-            outcomes.append(succeed())
-        elif ending == "non_retryable":
-            outcomes.append(fail_non_retryable(draw(_NON_RETRYABLE_MESSAGES)))
-        return tuple(outcomes)
-
-    return compact(build(), "_task_outcomes")
+def _draw_outcomes(draw: st.DrawFn, max_attempts: int) -> tuple[AttemptOutcome, ...]:
+    ending = pick(draw, _ENDING_NAMES)
+    failures = draw(between(1, max_attempts) if ending == "forever" else between(0, max_attempts - 1))
+    outcomes: list[AttemptOutcome] = []
+    if failures:
+        # A small per-task pool, so identical texts repeat as they do in practice; which pool message each
+        # failure uses is one number written in base len(pool).
+        pool = [_draw_retryable(draw) for _ in range(draw(between(1, 3)))]
+        which = draw(between(0, len(pool) ** failures - 1)) if len(pool) > 1 else 0
+        for _ in range(failures):
+            which, index = divmod(which, len(pool))
+            outcomes.append(fail_retryable(pool[index]))
+    if ending == "succeed":
+        outcomes.append(succeed())
+    elif ending == "non_retryable":
+        outcomes.append(fail_non_retryable(_draw_non_retryable(draw)))
+    return tuple(outcomes)
 
 
 def fault_plans(
@@ -285,7 +289,13 @@ def fault_plans(
     check_strategy("trace_ids", ids)
     check_size_range("min_tasks", min_tasks, "max_tasks", max_tasks)
     check_int("max_attempts", max_attempts, min_value=1)
-    pairs = st.lists(
-        st.tuples(ids, _task_outcomes(max_attempts)), min_size=min_tasks, max_size=max_tasks, unique_by=lambda p: p[0]
-    )
-    return compact(pairs.map(lambda items: FaultPlan(tuple(items))), "fault_plans")
+
+    def task(draw: st.DrawFn) -> tuple[str, tuple[AttemptOutcome, ...]]:
+        return draw(ids), _draw_outcomes(draw, max_attempts)
+
+    pairs = st.lists(st.composite(task)(), min_size=min_tasks, max_size=max_tasks, unique_by=lambda p: p[0])
+
+    def fault_plans(draw: st.DrawFn) -> FaultPlan:
+        return FaultPlan(tuple(draw(pairs)))
+
+    return st.composite(fault_plans)()

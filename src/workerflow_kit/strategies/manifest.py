@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from typing import Any
 
+from hypothesis import reject
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from workerflow_kit.contracts.models import Manifest, RouteDefinition, ScheduleDefinition
-from workerflow_kit.strategies._draw import chance, compact, pick
+from workerflow_kit.strategies._draw import between, chance, pick
 from workerflow_kit.strategies._validation import check_bool, check_size_range, check_strategy
 
 __all__ = ["manifests", "route_definitions", "route_paths", "schedule_definitions"]
@@ -85,35 +87,71 @@ def route_paths(*, min_size: int = 1, max_size: int | None = 40, url_safe: bool 
     check_size_range("min_size", min_size, "max_size", max_size, floor=1)
     check_bool("url_safe", url_safe)
     upper = max(40, min_size) if max_size is None else max_size
-    low = min_size
-    # One choice per identifier: a lower-case letter is put in front when the text does not start with one.
-    identifier = st.text(_IDENT_REST, min_size=low, max_size=upper).map(
-        lambda text: text if text[:1] in _IDENT_FIRST or len(text) == upper else ("r" + text)[:upper]
-    )
-    known = [name for name in _KNOWN_NAMES if min_size <= len(name) <= upper]
-    choices: list[SearchStrategy[str]] = [identifier, identifier, identifier]
-    if known:
-        choices.append(st.sampled_from(known))
-    choices.append(st.text(_PCHAR, min_size=low, max_size=upper))
-    choices.append(_percent_segments(low, upper))
+    return st.composite(_segment_drawer(min_size, upper, url_safe))()
+
+
+def _segment_drawer(low: int, upper: int, url_safe: bool) -> Callable[[st.DrawFn], str]:
+    """The function that draws one :func:`route_paths` segment, for a composite or to call inline."""
+    identifier = st.text(_IDENT_REST, min_size=low, max_size=upper)
+    known = tuple(name for name in _KNOWN_NAMES if low <= len(name) <= upper)
+    others: list[SearchStrategy[str]] = [st.text(_PCHAR, min_size=low, max_size=upper), _percent_segments(low, upper)]
     if not url_safe:
         unicode_text = st.text(
             st.characters(exclude_categories=["Cs"], exclude_characters="/"), min_size=low, max_size=upper
         )
-        choices.append(unicode_text)
-        choices.append(st.text("aZ0_ ?#%.\u00e9\u3000\U0001f600", min_size=low, max_size=upper))
-    strategy = st.one_of(choices)
-    if url_safe:
-        strategy = strategy.filter(lambda segment: not _is_dot_segment(segment))
-    return compact(strategy, "route_paths")
+        others.append(unicode_text)
+        others.append(st.text("aZ0_ ?#%.\u00e9\u3000\U0001f600", min_size=low, max_size=upper))
+    # Identifiers three times in 4 + len(others), a known name once (its index folded into the same choice),
+    # each other kind once: one choice picks the kind (and the known name), where one_of over strategies cost
+    # a nested draw more per segment.
+    kinds = 3 + (1 if known else 0) + len(others)
+
+    def draw_segment(draw: st.DrawFn) -> str:
+        for _ in range(3):  # as .filter() does: a few tries, then the example is rejected
+            choice = draw(between(0, kinds * max(1, len(known)) - 1))
+            kind, index = divmod(choice, max(1, len(known)))
+            if kind < 3:
+                # A lower-case letter is put in front when the text does not start with one.
+                text = draw(identifier)
+                segment = text if text[:1] in _IDENT_FIRST or len(text) == upper else ("r" + text)[:upper]
+            elif known and kind == 3:
+                segment = known[index]
+            else:
+                segment = draw(others[kind - 3 - (1 if known else 0)])
+            if not (url_safe and _is_dot_segment(segment)):
+                return segment
+        reject()
+
+    draw_segment.__name__ = draw_segment.__qualname__ = "route_paths"
+    return draw_segment
+
+
+_FLOW_LABELS = ("f/examples/webhook_echo", "f/example/ping", "flows/a")
+_FLOW_TEXT = st.text(_IDENT_REST + "/", min_size=1, max_size=24)
+_ANY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=24)
+
+
+def _draw_flow_path(draw: st.DrawFn) -> str:
+    """``f/<identifier-ish path>``, a known label or any text, a third each (one choice picks the label too)."""
+    kind, index = divmod(draw(between(0, 3 * len(_FLOW_LABELS) - 1)), len(_FLOW_LABELS))
+    if kind == 0:
+        return "f/" + draw(_FLOW_TEXT)
+    return _FLOW_LABELS[index] if kind == 1 else draw(_ANY_TEXT)
 
 
 def _flow_paths() -> SearchStrategy[str]:
-    return st.one_of(
-        st.text(_IDENT_REST + "/", min_size=1, max_size=24).map("f/{}".format),
-        st.sampled_from(["f/examples/webhook_echo", "f/example/ping", "flows/a"]),
-        st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=24),
-    )
+    return st.composite(_draw_flow_path)()
+
+
+_DEFAULT_SEGMENT = _segment_drawer(1, 40, False)
+
+
+def _drawer(strategy: SearchStrategy[str] | None, default: Callable[[st.DrawFn], str]) -> Callable[[st.DrawFn], str]:
+    """The default part is drawn inline, in the item's own composite (one nested draw less per part than
+    drawing a composite strategy); a user's strategy is drawn as it is."""
+    if strategy is None:
+        return default
+    return lambda draw: draw(strategy)
 
 
 def _extra_fields(reserved: frozenset[str]) -> SearchStrategy[dict[str, Any]]:
@@ -160,17 +198,29 @@ def route_definitions(
     for name, value in (("route_paths", paths), ("request_types", types), ("flow_paths", flows), ("wrap_body", wraps)):
         check_strategy(name, value)
     check_bool("extra_fields", extra_fields)
-    extras = _extra_fields(_ROUTE_KEYS) if extra_fields else st.just({})
+    extras = _extra_fields(_ROUTE_KEYS)
+    # The default type and wrapBody come from one choice (4 pairs): fewer draws per item, the same pairs.
+    type_and_wrap = between(0, 3) if request_types is None and wrap_body is None else None
 
-    def build(route_path: str, request_type: str, flow_path: str, wrap: bool, extra: dict[str, Any]) -> RouteDefinition:
+    draw_path = _drawer(route_paths, _DEFAULT_SEGMENT)
+    draw_flow = _drawer(flow_paths, _draw_flow_path)
+
+    # A named composite rather than builds() inside compact(): the same draws, fewer nested ones per item.
+    def route_definitions(draw: st.DrawFn) -> RouteDefinition:
+        route_path = draw_path(draw)
+        if type_and_wrap is None:
+            request_type, flow_path, wrap = draw(types), draw_flow(draw), draw(wraps)
+        else:
+            pair = draw(type_and_wrap)
+            request_type, flow_path, wrap = _REQUEST_TYPES[pair // 2], draw_flow(draw), pair % 2 == 1
         _check_drawn("route_paths", route_path, str)
         _check_drawn("request_types", request_type, _REQUEST_TYPES)
         _check_drawn("flow_paths", flow_path, str)
         _check_drawn("wrap_body", wrap, bool)
         item = {"routePath": route_path, "requestType": request_type, "flowPath": flow_path, "wrapBody": wrap}
-        return RouteDefinition.model_validate({**item, **extra})
+        return RouteDefinition.model_validate({**item, **draw(extras)} if extra_fields else item)
 
-    return compact(st.builds(build, paths, types, flows, wraps, extras), "route_definitions")
+    return st.composite(route_definitions)()
 
 
 def _route_paths_default() -> SearchStrategy[str]:
@@ -194,7 +244,7 @@ def schedule_definitions(
     runtime itself never parses cron strings, spec 3.2), ``enabled`` (booleans), ``targets`` and
     ``time_zones`` (IANA names). ``extra_fields`` as in :func:`route_definitions`.
     """
-    from workerflow_kit.strategies.cron import cloudflare_crons
+    from workerflow_kit.strategies.cron import _draw_valid, cloudflare_crons
 
     ids = _route_paths_default() if schedule_ids is None else schedule_ids
     cron_strings = cloudflare_crons() if crons is None else crons
@@ -210,11 +260,22 @@ def schedule_definitions(
     ):
         check_strategy(name, value)
     check_bool("extra_fields", extra_fields)
-    extras = _extra_fields(_SCHEDULE_KEYS) if extra_fields else st.just({})
+    extras = _extra_fields(_SCHEDULE_KEYS)
+    # As in route_definitions: the default enabled flag and time zone come from one choice (12 pairs).
+    flag_and_zone = between(0, 2 * len(_TIME_ZONES) - 1) if enabled is None and time_zones is None else None
 
-    def build(
-        *, schedule_id: str, cron: str, is_enabled: bool, target: str, zone: str, extra: dict[str, Any]
-    ) -> ScheduleDefinition:
+    draw_id = _drawer(schedule_ids, _DEFAULT_SEGMENT)
+    draw_cron = _drawer(crons, _draw_valid)
+    draw_target = _drawer(targets, _draw_flow_path)
+
+    def schedule_definitions(draw: st.DrawFn) -> ScheduleDefinition:
+        schedule_id, cron = draw_id(draw), draw_cron(draw)
+        if flag_and_zone is None:
+            is_enabled, target, zone = draw(flags), draw_target(draw), draw(zones)
+        else:
+            pair = draw(flag_and_zone)
+            is_enabled, target, zone = pair % 2 == 0, draw_target(draw), _TIME_ZONES[pair // 2]
+        extra = draw(extras) if extra_fields else {}
         for name, value, kind in (
             ("schedule_ids", schedule_id, str),
             ("crons", cron, str),
@@ -226,12 +287,7 @@ def schedule_definitions(
         item = {"id": schedule_id, "cron": cron, "enabled": is_enabled, "target": target, "timeZone": zone}
         return ScheduleDefinition.model_validate({**item, **extra})
 
-    return compact(
-        st.builds(
-            build, schedule_id=ids, cron=cron_strings, is_enabled=flags, target=target_labels, zone=zones, extra=extras
-        ),
-        "schedule_definitions",
-    )
+    return st.composite(schedule_definitions)()
 
 
 def manifests(
@@ -265,12 +321,11 @@ def manifests(
     else:
         route_lists = _with_repeats(route_items, min_routes, max_routes, "routePath")
         schedule_lists = _with_repeats(schedule_items, min_schedules, max_schedules, "id")
-    return compact(
-        st.builds(
-            lambda rs, ss: Manifest(mode="config", routes=tuple(rs), schedules=tuple(ss)), route_lists, schedule_lists
-        ),
-        "manifests",
-    )
+
+    def manifests(draw: st.DrawFn) -> Manifest:
+        return Manifest(mode="config", routes=tuple(draw(route_lists)), schedules=tuple(draw(schedule_lists)))
+
+    return st.composite(manifests)()
 
 
 def _with_repeats(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from workerflow_kit.strategies._draw import compact
+from workerflow_kit.strategies._draw import between, pick
 from workerflow_kit.strategies._validation import check_bool, check_choice, check_int, check_size_range, check_strategy
 
 __all__ = ["iso_timestamps", "json_payloads", "queue_tasks", "text_payloads"]
@@ -39,22 +39,61 @@ _TRICKY_STRINGS = (
 _TRICKY_KEYS = ("", "0", "1", "10", "__proto__", "a b", "\U0001f600", "toString", "-1", "01")
 
 
-def _json_strings() -> SearchStrategy[str]:
-    return st.one_of(st.text(_CHARS, max_size=20), st.sampled_from(_TRICKY_STRINGS))
+_STRING_TEXT = st.text(_CHARS, max_size=20)
+_KEY_TEXT = st.text(_CHARS, max_size=10)
+_SAFE_INTEGERS = st.integers(-_MAX_SAFE, _MAX_SAFE)
+_EDGE_INTEGERS = (0, -1, _MAX_SAFE, -_MAX_SAFE, 2**31, -(2**31) - 1)
+_FINITE_FLOATS = st.floats(allow_nan=False, allow_infinity=False)
+_MAX_DEPTH = 5
+"""Containers nest at most this deep (``st.recursive`` with 20 leaves nested about as deep)."""
+_MAX_ITEMS = 5
 
 
-def _json_leaves() -> SearchStrategy[Any]:
-    return st.one_of(
-        st.none(),
-        st.booleans(),
-        st.integers(-_MAX_SAFE, _MAX_SAFE),
-        st.sampled_from((0, -1, _MAX_SAFE, -_MAX_SAFE, 2**31, -(2**31) - 1)),
-        st.floats(allow_nan=False, allow_infinity=False),
-        _json_strings(),
-    )
+_LEAF_CONSTANTS: tuple[Any, ...] = (None, False, True, *_EDGE_INTEGERS, *_TRICKY_STRINGS)
+_LEAF_DRAWN = (_SAFE_INTEGERS, _FINITE_FLOATS, _STRING_TEXT, _STRING_TEXT)
+_LEAF_KINDS = len(_LEAF_CONSTANTS) + len(_LEAF_DRAWN) * -(-len(_LEAF_CONSTANTS) // len(_LEAF_DRAWN))
+_KEYS = len(_TRICKY_KEYS) * 2
 
 
-def json_payloads(*, max_leaves: int = 20) -> SearchStrategy[Any]:
+def _json_leaf(draw: st.DrawFn) -> Any:
+    # One choice picks a constant (None first, the simplest leaf) or, past them, a strategy to draw from: fewer
+    # choices per leaf than one_of over strategies. The drawn kinds take about half the weight.
+    kind = draw(between(0, _LEAF_KINDS - 1))
+    if kind < len(_LEAF_CONSTANTS):
+        return _LEAF_CONSTANTS[kind]
+    return draw(_LEAF_DRAWN[(kind - len(_LEAF_CONSTANTS)) % len(_LEAF_DRAWN)])
+
+
+def _json_key(draw: st.DrawFn) -> str:
+    index = draw(between(0, _KEYS - 1))  # a tricky key, or (the second half) any text
+    return _TRICKY_KEYS[index] if index < len(_TRICKY_KEYS) else draw(_KEY_TEXT)
+
+
+def _json_value(draw: st.DrawFn, leaves_left: list[int], depth: int) -> Any:
+    """A leaf, list or object; ``leaves_left[0]`` is the budget of scalars, shared with the caller."""
+    # 0 and anything above 2 is a leaf, so deeper levels hold more leaves; shrinks towards a leaf.
+    shape = draw(between(0, 2 + depth)) if depth < _MAX_DEPTH else 0
+    if shape == 0 or shape > 2:
+        leaves_left[0] -= 1
+        return _json_leaf(draw)
+    size = draw(between(0, _MAX_ITEMS))
+    if shape == 1:
+        items: list[Any] = []
+        while len(items) < size and leaves_left[0] > 0:
+            items.append(_json_value(draw, leaves_left, depth + 1))
+        return items
+    fields: dict[str, Any] = {}
+    for _ in range(size):
+        if leaves_left[0] <= 0:
+            break
+        fields[_json_key(draw)] = _json_value(draw, leaves_left, depth + 1)
+    return fields
+
+
+_DEFAULT_LEAVES = 20
+
+
+def json_payloads(*, max_leaves: int = _DEFAULT_LEAVES) -> SearchStrategy[Any]:
     """JSON values that come back equal after ``JSON.stringify`` then ``JSON.parse`` in JavaScript (and through
     :func:`~workerflow_kit.jscompat.json.js_json_stringify` / :func:`~workerflow_kit.jscompat.json.js_json_parse`).
 
@@ -65,18 +104,14 @@ def json_payloads(*, max_leaves: int = 20) -> SearchStrategy[Any]:
     objects as mappings, not by key order.
     """
     check_int("max_leaves", max_leaves, min_value=1)
-    keys = st.one_of(st.text(_CHARS, max_size=10), st.sampled_from(_TRICKY_KEYS))
-    return compact(
-        st.recursive(
-            _json_leaves(),
-            lambda children: st.one_of(
-                st.lists(children, max_size=5),
-                st.dictionaries(keys, children, max_size=5),
-            ),
-            max_leaves=max_leaves,
-        ),
-        "json_payloads",
-    )
+    # One composite with a shared leaf budget rather than st.recursive: the recursive strategy's nested one_of
+    # levels cost a span each per value and its leaf cap rejects whole examples, which made it the slowest part.
+
+    def draw_json(draw: st.DrawFn) -> Any:
+        return _json_value(draw, [max_leaves], 0)
+
+    draw_json.__name__ = draw_json.__qualname__ = "json_payloads"
+    return st.composite(draw_json)()
 
 
 def text_payloads(*, min_size: int = 0, max_size: int | None = 200) -> SearchStrategy[str]:
@@ -102,7 +137,7 @@ def _iso(ms: int) -> str:
 
 def iso_timestamps() -> SearchStrategy[str]:
     """``Date.prototype.toISOString()`` strings (``2026-02-28T12:00:00.000Z``) between 2000 and 2100, UTC."""
-    return st.integers(_EPOCH_2000_MS, _EPOCH_2100_MS).map(_iso)
+    return _ISO_TIMESTAMPS.map(_iso)
 
 
 _TASK_KEYS = frozenset({"kind", "traceId", "routePath", "scheduleId", "payload", "enqueuedAt"})
@@ -120,23 +155,23 @@ def _extra_task_fields() -> SearchStrategy[dict[str, Any]]:
     return st.dictionaries(keys, json_payloads(max_leaves=4), min_size=1, max_size=3)
 
 
-def _schedule_payloads() -> SearchStrategy[dict[str, Any]]:
-    from workerflow_kit.strategies.cron import cloudflare_crons
+_SCHEDULE_TARGETS = ("f/examples/heartbeat_hourly", "f/examples/cleanup_daily", "f/example/daily")
+_SCHEDULE_ZONES = ("UTC", "Europe/Berlin")
+_TRIGGERS = (None, "manual_api", "manual_ops_dashboard")
+_ISO_TIMESTAMPS = st.integers(_EPOCH_2000_MS, _EPOCH_2100_MS)
 
-    def build(target: str, cron: str, zone: str, when: str, trigger: str | None) -> dict[str, Any]:
-        payload: dict[str, Any] = {"target": target, "cron": cron, "timeZone": zone, "scheduledTime": when}
-        if trigger is not None:
-            payload["trigger"] = trigger
-        return payload
 
-    return st.builds(
-        build,
-        st.sampled_from(("f/examples/heartbeat_hourly", "f/examples/cleanup_daily", "f/example/daily")),
-        cloudflare_crons(),
-        st.sampled_from(("UTC", "Europe/Berlin")),
-        iso_timestamps(),
-        st.sampled_from((None, "manual_api", "manual_ops_dashboard")),
-    )
+def _draw_schedule_payload(draw: st.DrawFn) -> dict[str, Any]:
+    """The ``{target, cron, timeZone, scheduledTime[, trigger]}`` object the producers build."""
+    from workerflow_kit.strategies.cron import _draw_valid
+
+    target, cron, zone = pick(draw, _SCHEDULE_TARGETS), _draw_valid(draw), pick(draw, _SCHEDULE_ZONES)
+    payload: dict[str, Any] = {"target": target, "cron": cron, "timeZone": zone}
+    payload["scheduledTime"] = _iso(draw(_ISO_TIMESTAMPS))
+    trigger = pick(draw, _TRIGGERS)
+    if trigger is not None:
+        payload["trigger"] = trigger
+    return payload
 
 
 def queue_tasks(
@@ -159,6 +194,7 @@ def queue_tasks(
     never array indexes, so the key order survives a JavaScript round trip.
     """
     from workerflow_kit.strategies.http import trace_ids as raw_trace_ids
+    from workerflow_kit.strategies.manifest import _DEFAULT_SEGMENT, _drawer
     from workerflow_kit.strategies.manifest import route_paths as segments
 
     check_choice("kind", kind, (None, "http_route", "scheduled_job"))
@@ -173,32 +209,32 @@ def queue_tasks(
     bodies = json_payloads() if payloads is None else payloads
     for name, value in (("trace_ids", ids), ("route_paths", routes), ("schedule_ids", schedules), ("payloads", bodies)):
         check_strategy(name, value)
-    extras = st.one_of(st.just({}), _extra_task_fields()) if extra_fields else st.just({})
-    route_payloads = st.one_of(bodies, st.builds(lambda body: {"body": body}, bodies))
+    extras = _extra_task_fields()
+    kinds = ("http_route", "scheduled_job") if kind is None else (kind,)
+    # One composite drawing the default parts inline (route and schedule names, JSON bodies, schedule payloads):
+    # the builds/one_of tree it replaces cost a nested draw per part, which made tasks one of the slowest.
+    draw_route = _drawer(route_paths, _DEFAULT_SEGMENT)
+    draw_schedule = _drawer(schedule_ids, _DEFAULT_SEGMENT)
 
-    def build(
-        *, task_kind: str, trace_id: str, name: str, payload: Any, when: str, extra: dict[str, Any]
-    ) -> dict[str, Any]:
+    def draw_body(draw: st.DrawFn) -> Any:
+        return _json_value(draw, [_DEFAULT_LEAVES], 0) if payloads is None else draw(bodies)
+
+    def queue_tasks(draw: st.DrawFn) -> dict[str, Any]:
+        task_kind = pick(draw, kinds)
+        trace_id = draw(ids)
+        if task_kind == "http_route":
+            key, name = "routePath", draw_route(draw)
+            payload = draw_body(draw) if draw(between(0, 1)) == 0 else {"body": draw_body(draw)}
+        else:
+            key, name = "scheduleId", draw_schedule(draw)
+            payload = _draw_schedule_payload(draw)
         for label, value in (("trace_ids", trace_id), (f"{task_kind} names", name)):
             if not isinstance(value, str) or value == "":
                 raise InvalidArgument(f"the {label} strategy produced {value!r}, expected a non-empty string")
-        key = "routePath" if task_kind == "http_route" else "scheduleId"
-        return {"kind": task_kind, "traceId": trace_id, key: name, "payload": payload, "enqueuedAt": when, **extra}
+        task = {"kind": task_kind, "traceId": trace_id, key: name, "payload": payload}
+        task["enqueuedAt"] = _iso(draw(_ISO_TIMESTAMPS))
+        if extra_fields and draw(between(0, 1)) == 1:
+            task.update(draw(extras))
+        return task
 
-    def of_kind(task_kind: str, names: SearchStrategy[str], task_payloads: SearchStrategy[Any]) -> SearchStrategy[Any]:
-        return st.builds(
-            build,
-            task_kind=st.just(task_kind),
-            trace_id=ids,
-            name=names,
-            payload=task_payloads,
-            when=iso_timestamps(),
-            extra=extras,
-        )
-
-    strategies: list[SearchStrategy[dict[str, Any]]] = []
-    if kind in (None, "http_route"):
-        strategies.append(of_kind("http_route", routes, route_payloads))
-    if kind in (None, "scheduled_job"):
-        strategies.append(of_kind("scheduled_job", schedules, _schedule_payloads()))
-    return compact(st.one_of(strategies), "queue_tasks")
+    return st.composite(queue_tasks)()

@@ -31,5 +31,6 @@ SUITE_MODULES: Final = (
     "handlers",
     "ops",
     "stateful",
+    "openapi",
 )
 """The suite modules of this package, by module name."""

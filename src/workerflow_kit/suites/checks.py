@@ -41,9 +41,20 @@ from typing import Any, Final, NoReturn, TypeVar
 import httpx
 import pytest
 
+from workerflow_kit.authoring.diff import json_equal, subset
 from workerflow_kit.targets.base import Capability, parse_capabilities
 
-__all__ = ["REGISTRY", "CheckContext", "CheckFailed", "CheckInfo", "Level", "check", "check_label"]
+__all__ = [
+    "REGISTRY",
+    "CheckContext",
+    "CheckFailed",
+    "CheckInfo",
+    "Level",
+    "check",
+    "check_label",
+    "json_equal",
+    "subset_mismatches",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -134,6 +145,19 @@ def check(check_id: str, level: Level | str, *, requires: Iterable[Capability | 
 
 class CheckFailed(AssertionError):
     """A check's rule is broken; the message starts with ``[<id> | <level>]``."""
+
+
+def subset_mismatches(actual: Any, expected: Any, path: str = "") -> list[str]:
+    """Where ``actual`` differs from the partial expectation ``expected``: one ``<JSON pointer>: <what>`` line each
+    (``/payload/target: expected "f/a", got "f/b"``; ``/`` is the whole value).
+
+    Objects match as subsets (only the expected keys, recursively); arrays and scalars must be equal as JSON
+    values in JavaScript (:func:`json_equal`: ``true`` is not ``1``, ``1`` equals ``1.0``), and arrays of equal
+    length point at their differing items (``/items/0/id``). ``path`` is the pointer of ``actual`` itself. The
+    comparison is the fixture authoring tools' (:func:`workerflow_kit.authoring.diff.subset`), so a mismatch reads
+    the same in every suite and tool.
+    """
+    return [str(difference) for difference in subset(actual, expected, path)]
 
 
 def _show(response: httpx.Response) -> str:

@@ -66,7 +66,7 @@ from workerflow_kit.contracts.models import builtin_routes, builtin_schedules
 from workerflow_kit.jscompat.dates import to_iso_string
 from workerflow_kit.jscompat.strings import js_trim
 from workerflow_kit.strategies import json_payloads
-from workerflow_kit.suites.checks import CheckContext, check
+from workerflow_kit.suites.checks import CheckContext, check, json_equal, subset_mismatches
 from workerflow_kit.suites.fixtures import Fixture, load_fixtures
 from workerflow_kit.targets.base import Capability, MissingCapability, OutboundRecorder, Target
 
@@ -86,12 +86,11 @@ SMOKE_DEADLINE_S: Final = 10.0
 HEARTBEAT_DEFAULT_TARGET: Final = "f/examples/heartbeat_hourly"
 
 PROPERTY_SETTINGS = settings(
-    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-"""Few examples (each one drives the runtime), no deadline; the seed (derandomized or not) is the active
-profile's. The faults that matter most are pinned with ``@example`` and checked on every run."""
+"""No deadline; the number of examples and the seed (derandomized or not) are the active profile's. The faults
+that matter most are pinned with ``@example`` and checked on every run."""
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -99,9 +98,9 @@ profile's. The faults that matter most are pinned with ``@example`` and checked 
 # ---------------------------------------------------------------------------------------------------------
 
 
-def new_trace() -> str:
-    """A trace id no other request used."""
-    return f"wfk-handlers-{uuid.uuid4()}"
+def new_trace(target: Target) -> str:
+    """A trace id no other request used, with the run's prefix (so operators can find what a run sent)."""
+    return target.new_trace_id("handlers")
 
 
 def now_iso() -> str:
@@ -139,17 +138,9 @@ def skip_unless(target: Target, *capabilities: Capability) -> None:
         pytest.skip(str(MissingCapability(lacking[0], target.name)))
 
 
-@contextmanager
-def workflow_env(target: Target, values: Mapping[str, object | None]) -> Iterator[None]:
+def workflow_env(target: Target, values: Mapping[str, object | None]) -> AbstractContextManager[None]:
     """Set (``None``: remove) variables of the workflow's env for the block, then put the old values back."""
-    previous: dict[str, object | None] = {}
-    try:
-        for name, value in values.items():
-            previous.setdefault(name, target.set_env("workflow", name, value))
-        yield
-    finally:
-        for name, old in previous.items():
-            target.set_env("workflow", name, old)
+    return target.env_changed("workflow", values)
 
 
 def only(values: Mapping[str, object]) -> dict[str, object | None]:
@@ -174,46 +165,6 @@ def configured(target: Target, values: Mapping[str, object | None]) -> Iterator[
         return
     with workflow_env(target, values):
         yield True
-
-
-def json_equal(actual: Any, expected: Any) -> bool:
-    """JSON equality: booleans are not numbers, numbers compare as doubles (``1 == 1.0``), arrays and objects
-    compared element by element."""
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return isinstance(expected, bool) and isinstance(actual, bool) and actual == expected
-    if isinstance(expected, int | float) and isinstance(actual, int | float):
-        return float(actual) == float(expected)  # JS numbers are doubles: 5.7e16 comes back as 57371890693128890
-    if isinstance(expected, list):
-        return (
-            isinstance(actual, list)
-            and len(actual) == len(expected)
-            and all(json_equal(a, e) for a, e in zip(actual, expected, strict=True))
-        )
-    if isinstance(expected, dict):
-        return (
-            isinstance(actual, dict)
-            and actual.keys() == expected.keys()
-            and all(json_equal(actual[key], value) for key, value in expected.items())
-        )
-    return type(actual) is type(expected) and actual == expected
-
-
-def subset_mismatches(actual: Any, expected: Any, path: str = "") -> list[str]:
-    """Where ``actual`` differs from the partial expectation ``expected`` (objects: subset, recursively)."""
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return [f"{path or '/'}: expected an object, got {actual!r}"]
-        problems: list[str] = []
-        for key, value in expected.items():
-            where = f"{path}/{key}"
-            if key not in actual:
-                problems.append(f"{where}: missing (expected {value!r})")
-            else:
-                problems.extend(subset_mismatches(actual[key], value, where))
-        return problems
-    if not json_equal(actual, expected):
-        return [f"{path or '/'}: expected {expected!r}, got {actual!r}"]
-    return []
 
 
 def expect_handler_error(wf_check: CheckContext, response: httpx.Response, message: str) -> None:
@@ -372,7 +323,7 @@ def test_fixture_recommended(wf_target: Target, wf_check: CheckContext, recommen
 @check("handlers.dispatch-unsupported-kind", "required")
 def test_dispatch_unsupported_kind(wf_target: Target, wf_check: CheckContext) -> None:
     """A task kind other than http_route / scheduled_job fails: 'Unsupported task kind "<String(kind)>"'."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     cases: list[tuple[object, str]] = [
         ({"kind": "cron_job", "traceId": trace, "scheduleId": "heartbeat_hourly", "payload": {}}, "cron_job"),
         ({"kind": "HTTP_ROUTE", "traceId": trace, "routePath": "webhook_echo", "payload": {}}, "HTTP_ROUTE"),
@@ -389,7 +340,7 @@ def test_dispatch_unsupported_kind(wf_target: Target, wf_check: CheckContext) ->
 def test_dispatch_missing_route_path(wf_target: Target, wf_check: CheckContext) -> None:
     """An http_route task without a (truthy) routePath fails: 'http_route task missing routePath'."""
     for route in (None, "", 0):
-        task = route_task("x", {"a": 1}, new_trace())
+        task = route_task("x", {"a": 1}, new_trace(wf_target))
         if route is None:
             del task["routePath"]
         else:
@@ -401,7 +352,7 @@ def test_dispatch_missing_route_path(wf_target: Target, wf_check: CheckContext) 
 def test_dispatch_unknown_route(wf_target: Target, wf_check: CheckContext) -> None:
     """A route without an HTTP handler fails: 'No HTTP handler registered for route "<routePath>"'."""
     for route in (f"wfk_no_handler_{uuid.uuid4().hex[:12]}", "Webhook_Echo", "webhook_echo "):
-        response = run_sync(wf_target, route_task(route, {}, new_trace()))
+        response = run_sync(wf_target, route_task(route, {}, new_trace(wf_target)))
         expect_handler_error(wf_check, response, f'No HTTP handler registered for route "{route}"')
 
 
@@ -409,7 +360,7 @@ def test_dispatch_unknown_route(wf_target: Target, wf_check: CheckContext) -> No
 def test_dispatch_missing_schedule_id(wf_target: Target, wf_check: CheckContext) -> None:
     """A scheduled_job task without a (truthy) scheduleId fails: 'scheduled_job task missing scheduleId'."""
     for schedule in (None, "", False):
-        task = schedule_task("x", {}, new_trace())
+        task = schedule_task("x", {}, new_trace(wf_target))
         if schedule is None:
             del task["scheduleId"]
         else:
@@ -421,14 +372,14 @@ def test_dispatch_missing_schedule_id(wf_target: Target, wf_check: CheckContext)
 def test_dispatch_unknown_schedule(wf_target: Target, wf_check: CheckContext) -> None:
     """A schedule without a cron handler fails: 'No cron handler registered for schedule "<scheduleId>"'."""
     for schedule in (f"wfk_no_handler_{uuid.uuid4().hex[:12]}", "lead_normalizer", "HEARTBEAT_HOURLY"):
-        response = run_sync(wf_target, schedule_task(schedule, {}, new_trace()))
+        response = run_sync(wf_target, schedule_task(schedule, {}, new_trace(wf_target)))
         expect_handler_error(wf_check, response, f'No cron handler registered for schedule "{schedule}"')
 
 
 @check("handlers.error-contract", "required")
 def test_error_contract(wf_target: Target, wf_check: CheckContext) -> None:
     """A task that fails answers 500 JSON {"error":"handler_error","message":M,"details":null}, nothing more."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     for task in (
         route_task(f"wfk_no_handler_{uuid.uuid4().hex[:12]}", {}, trace),
         schedule_task(f"wfk_no_handler_{uuid.uuid4().hex[:12]}", {}, trace),
@@ -457,7 +408,7 @@ def test_chat_notify_requires_webhook(wf_target: Target, wf_check: CheckContext)
     handler: 500 'CHAT_WEBHOOK_URL is required', and nothing is posted."""
     for name in WEBHOOK_VARS:
         with workflow_env(wf_target, only({name: 8443})), wf_target.stub_outbound([]) as recorder:
-            response = run_sync(wf_target, route_task("chat_notify", {"body": {"text": "hi"}}, new_trace()))
+            response = run_sync(wf_target, route_task("chat_notify", {"body": {"text": "hi"}}, new_trace(wf_target)))
             wf_check.expect_equal(recorder.calls, [], f"outbound calls with only {name}=8443")
         expect_handler_error(wf_check, response, "CHAT_WEBHOOK_URL is required")
 
@@ -468,7 +419,7 @@ def test_cleanup_requires_secret(wf_target: Target, wf_check: CheckContext) -> N
     500 'CLEANUP_SIGNING_SECRET is required'."""
     for value in (12345, True):
         with workflow_env(wf_target, only({"CLEANUP_SIGNING_SECRET": value})):
-            response = run_sync(wf_target, schedule_task("cleanup_daily", {"dryRun": True}, new_trace()))
+            response = run_sync(wf_target, schedule_task("cleanup_daily", {"dryRun": True}, new_trace(wf_target)))
         expect_handler_error(wf_check, response, "CLEANUP_SIGNING_SECRET is required")
 
 
@@ -476,7 +427,7 @@ def test_cleanup_requires_secret(wf_target: Target, wf_check: CheckContext) -> N
 def test_heartbeat_defaults(wf_target: Target, wf_check: CheckContext) -> None:
     """Without a string target / scheduledTime, heartbeat_hourly reports f/examples/heartbeat_hourly and now."""
     for payload in ({}, None, {"target": None, "scheduledTime": 1772280000000}, ["f/x"]):
-        response = run_sync(wf_target, schedule_task("heartbeat_hourly", payload, new_trace()))
+        response = run_sync(wf_target, schedule_task("heartbeat_hourly", payload, new_trace(wf_target)))
         body = expect_result(wf_check, response, {"ok": True, "schedule": "heartbeat_hourly"})
         wf_check.expect_equal(body.get("target"), HEARTBEAT_DEFAULT_TARGET, f"default target for {payload!r}")
         scheduled, processed = body.get("scheduledTime"), body.get("processedAt")
@@ -490,12 +441,12 @@ def test_heartbeat_defaults(wf_target: Target, wf_check: CheckContext) -> None:
         )
 
 
-def builtin_tasks() -> list[dict[str, Any]]:
+def builtin_tasks(target: Target) -> list[dict[str, Any]]:
     """One task per built-in route and schedule, shaped as the api and the scheduler would shape them."""
     tasks: list[dict[str, Any]] = []
     for route in builtin_routes():
         body = {"text": "smoke", "firstName": "Ava", "lastName": "Ng", "email": "ava@example.com"}
-        tasks.append(route_task(route.routePath, {"body": body} if route.wrapBody else body, new_trace()))
+        tasks.append(route_task(route.routePath, {"body": body} if route.wrapBody else body, new_trace(target)))
     for schedule in builtin_schedules():
         payload = {
             "target": schedule.target,
@@ -504,7 +455,7 @@ def builtin_tasks() -> list[dict[str, Any]]:
             "scheduledTime": now_iso(),
             "trigger": "manual_api",
         }
-        tasks.append(schedule_task(schedule.id, payload, new_trace()))
+        tasks.append(schedule_task(schedule.id, payload, new_trace(target)))
     return tasks
 
 
@@ -518,7 +469,7 @@ def test_smoke_every_handler(wf_target: Target, wf_check: CheckContext) -> None:
         "CLEANUP_SIGNING_SECRET": "smoke-secret",
     }
     with workflow_env(wf_target, only(secrets)), wf_target.stub_outbound([{"url": SMOKE_WEBHOOK}]) as recorder:
-        for task in builtin_tasks():
+        for task in builtin_tasks(wf_target):
             name = task.get("routePath") or task.get("scheduleId")
             started = time.monotonic()
             response = run_sync(wf_target, task)
@@ -559,7 +510,7 @@ _echo_payloads = st.one_of(
 @example(payload="a text body")
 def test_webhook_echo_property(wf_target: Target, wf_check: CheckContext, payload: Any) -> None:
     """For any JSON payload, webhook_echo answers {"ok":true,"route":"webhook_echo","received":unwrapBody(payload)}."""
-    response = run_sync(wf_target, route_task("webhook_echo", payload, new_trace()))
+    response = run_sync(wf_target, route_task("webhook_echo", payload, new_trace(wf_target)))
     wf_check.expect_status(response, 200)
     body = wf_check.json(response)
     expected = {"ok": True, "route": "webhook_echo", "received": unwrap_body(payload)}
@@ -595,7 +546,7 @@ def lead_oracle(record: Any) -> dict[str, str]:
 def test_lead_normalizer_property(wf_target: Target, wf_check: CheckContext, lead: dict[str, Any]) -> None:
     """For any lead record (wrapped in {"body": ...}), lead_normalizer applies every field rule of spec 7.3."""
     with configured(wf_target, only({"GOOGLEAI_API_KEY": "wfk-placeholder-key"})) as set_here:
-        response = run_sync(wf_target, route_task("lead_normalizer", {"body": lead}, new_trace()))
+        response = run_sync(wf_target, route_task("lead_normalizer", {"body": lead}, new_trace(wf_target)))
     if not set_here:
         skip_if_unconfigured(wf_check, response)
     wf_check.expect_status(response, 200)
@@ -667,7 +618,7 @@ def test_cleanup_options_property(wf_target: Target, wf_check: CheckContext, ret
     if dry_run is not _ABSENT:
         payload["dryRun"] = dry_run
     with configured(wf_target, only({"CLEANUP_SIGNING_SECRET": "wfk-placeholder-secret"})) as set_here:
-        response = run_sync(wf_target, schedule_task("cleanup_daily", payload, new_trace()))
+        response = run_sync(wf_target, schedule_task("cleanup_daily", payload, new_trace(wf_target)))
     if not set_here:
         skip_if_unconfigured(wf_check, response)
     wf_check.expect_status(response, 200)

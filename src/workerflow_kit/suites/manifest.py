@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -116,15 +116,10 @@ def manifest_vars(wf_target: Target, env: Mapping[str, str]) -> Iterator[None]:
     """
     wanted: dict[str, str | None] = {name: env.get(name) for name in MANIFEST_VARS}
     wanted.update({name: value for name, value in env.items() if name not in wanted})
-    previous: list[tuple[str, str, object | None]] = []
-    try:
+    with ExitStack() as stack:
         for worker in WORKERS:
-            for name, value in wanted.items():
-                previous.append((worker, name, wf_target.set_env(worker, name, value)))
+            stack.enter_context(wf_target.env_changed(worker, wanted))
         yield
-    finally:
-        for worker, name, old in reversed(previous):
-            wf_target.set_env(worker, name, old)
 
 
 def _strict(value: object) -> str:

@@ -5,6 +5,10 @@ worker. Checks that produce rows (a run, a dead letter, a retry) send requests t
 require ``writes_allowed`` and ``drain_queue``; those that need a dead letter also require ``set_env``: they
 unset the workflow's chat webhook variables, so ``chat_notify`` fails and dead-letters (spec 7.2), and put them
 back afterwards. Checks that compare the dashboard with the database require ``inspect_db``.
+``ops.retry-blocked-409`` also needs ``trigger_cron`` (a config-mode schedule with an empty id is fired to get a
+task the replay rules refuse), and ``ops.retry-invalid-payload-422`` writes dead letters through
+``inspect_db``: no producer of the runtime stores a payload that is not a queue task, so the check stores them
+itself, and skips where the target's D1 is read-only.
 
 ==================================  ===========  ==============================================================
 check                               level        rule
@@ -40,13 +44,27 @@ check                               level        rule
 ``ops.cron-run-enqueues``           required     cron-run of an enabled schedule is 202 and enqueues a task with
                                                  ``trigger:"manual_ops_dashboard"``; unknown ids are 404
 ``ops.error-clusters-group``        required     failures with one normalized error land in one cluster
+``ops.retry-blocked-409``           required     retry is 409 ``{error:"retry blocked", traceId, reason}`` with
+                                                 spec 3.5's reason exactly when replay is disabled (gating,
+                                                 manifest, empty ``scheduleId``); nothing is recorded
+``ops.retry-invalid-payload-422``   required     retry is 422 when the newest dead letter's payload is not JSON
+                                                 or not a queue task (hand-written rows: needs a writable D1)
+``ops.timeline-buckets``            required     ``/api/timeline`` buckets (hour, or trimmed ``minute``) equal
+                                                 SQL over the window: labels, counts, top failing scope
+``ops.timeline-detail-window``      required     ``/api/timeline-detail``: a 1 min / 1 h window from the bucket;
+                                                 counts, scopes and runs from it; 400 without a usable bucket
+``ops.secrets-health-shape``        required     ``/api/secrets-health`` is 200 ``{available:true, ok, ...,
+                                                 errors}`` (``ok`` = no errors) or ``{available:false, reason}``
+``ops.secrets-health-unavailable``  required     without the workflow binding, or when ``/health/config``
+                                                 fails, it is still 200 and names the cause
 ``ops.odd-input-no-5xx``            recommended  odd ``limit``, filters, buckets and path parameters never
                                                  answer 5xx (upstream crashes on malformed escapes)
 ==================================  ===========  ==============================================================
 
 On a shared, long-lived target other checks create runs and dead letters too, so checks assert relations (the
 new trace appears with these fields, counts grow by what this check produced, counts equal direct SQL counts)
-rather than absolute totals. Each check uses fresh trace ids and restores every variable it changes.
+rather than absolute totals. Each check uses fresh trace ids from ``Target.new_trace_id`` (carrying the run's
+prefix, so an operator can find what a run stored) and restores every variable it changes.
 """
 
 from __future__ import annotations
@@ -54,7 +72,8 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import timedelta
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -70,6 +89,7 @@ WRITES = Capability.WRITES_ALLOWED
 DRAIN = Capability.DRAIN_QUEUE
 DB = Capability.INSPECT_DB
 SET_ENV = Capability.SET_ENV
+TRIGGER = Capability.TRIGGER_CRON
 
 TOKEN_VAR: Final = "OPS_DASHBOARD_TOKEN"
 UNAUTHORIZED: Final = "unauthorized"
@@ -115,9 +135,9 @@ EVERY_LIST_CASES: Final = (None, "0", "10abc", "251")
 _BEARER = re.compile(r"^Bearer\s+(.+)$", re.IGNORECASE)
 
 
-def new_trace() -> str:
-    """A trace id no other request used."""
-    return f"wfk-ops-{uuid.uuid4()}"
+def new_trace(target: Target) -> str:
+    """A trace id no other request used, with the run's prefix (so operators can find what a run stored)."""
+    return target.new_trace_id("ops")
 
 
 def get_json(wf_check: CheckContext, target: Target, path: str, params: Mapping[str, str] | None = None) -> Any:
@@ -173,7 +193,7 @@ def submit(wf_check: CheckContext, target: Target, route: str, body: Any, trace:
 
 def produce_dead_letter(wf_check: CheckContext, target: Target, *, traces: int = 1) -> list[str]:
     """``traces`` failed ``chat_notify`` runs, each with a dead letter (needs ``no_chat_webhook``)."""
-    produced = [new_trace() for _ in range(traces)]
+    produced = [new_trace(target) for _ in range(traces)]
     for number, trace in enumerate(produced):
         submit(wf_check, target, FAILING_ROUTE, {"text": f"ops suite probe {number}"}, trace)
     target.drain()
@@ -266,9 +286,9 @@ def test_wrong_method_404(wf_target: Target, wf_check: CheckContext) -> None:
         ("POST", "/api/summary"),
         ("DELETE", "/api/runs"),
         ("PUT", "/api/catalog"),
-        ("GET", f"/api/retry/{new_trace()}"),
+        ("GET", f"/api/retry/{new_trace(wf_target)}"),
         ("GET", f"/api/cron-run/{HEARTBEAT}"),
-        ("POST", f"/api/run-detail/{new_trace()}"),
+        ("POST", f"/api/run-detail/{new_trace(wf_target)}"),
     ):
         response = wf_target.ops.request(method, path)
         wf_check.expect_status(response, 404)
@@ -295,11 +315,8 @@ def ops_token(wf_target: Target) -> Iterator[str]:
     if not wf_target.has(SET_ENV):
         pytest.skip("no ops dashboard token: give the target one (--wf-ops-token) or use a target with set_env")
     token = f"wfk-ops-token-{uuid.uuid4().hex}"
-    previous = wf_target.set_env("ops", TOKEN_VAR, token)
-    try:
+    with wf_target.env_changed("ops", {TOKEN_VAR: token}):
         yield token
-    finally:
-        wf_target.set_env("ops", TOKEN_VAR, previous)
 
 
 def expect_unauthorized(wf_check: CheckContext, response: httpx.Response) -> None:
@@ -391,7 +408,7 @@ def test_limit_handling(wf_target: Target, wf_check: CheckContext) -> None:
     for raw, effective in LIMIT_CASES:
         expect_limit(wf_check, wf_target, raw, effective, every_list=raw in EVERY_LIST_CASES)
 
-    @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(
         number=st.integers(min_value=-1000, max_value=10**6),
         suffix=st.sampled_from(["", "abc", ".5", " x", "e2"]),
@@ -575,7 +592,7 @@ def run_traces(wf_check: CheckContext, target: Target, params: Mapping[str, str]
 def test_runs_filters(wf_target: Target, wf_check: CheckContext, no_chat_webhook: None) -> None:
     """status, routePath, scheduleId and kind filters return only matching runs (including the produced ones)."""
     schedule = enabled_schedule(wf_check, wf_target, HEARTBEAT)
-    echo, failed = new_trace(), new_trace()
+    echo, failed = new_trace(wf_target), new_trace(wf_target)
     submit(wf_check, wf_target, ECHO_ROUTE, {"probe": "runs-filters"}, echo)
     submit(wf_check, wf_target, FAILING_ROUTE, {"text": "runs-filters"}, failed)
     cron = wf_target.ops.post(f"/api/cron-run/{schedule['id']}")
@@ -612,7 +629,7 @@ def test_runs_filters(wf_target: Target, wf_check: CheckContext, no_chat_webhook
 @check("ops.run-detail", "required", requires=[WRITES, DRAIN, SET_ENV])
 def test_run_detail(wf_target: Target, wf_check: CheckContext, no_chat_webhook: None) -> None:
     """run-detail shows a produced run with its newest dead letter and lineage; an unknown trace is 404."""
-    echo = new_trace()
+    echo = new_trace(wf_target)
     submit(wf_check, wf_target, ECHO_ROUTE, {"probe": "run-detail"}, echo)
     (failed,) = produce_dead_letter(wf_check, wf_target)
     ok = run_detail(wf_check, wf_target, echo)
@@ -634,7 +651,7 @@ def test_run_detail(wf_target: Target, wf_check: CheckContext, no_chat_webhook: 
     task = dead_letter_task(wf_check, bad)
     wf_check.expect_equal((task.get("traceId"), task.get("routePath")), (failed, FAILING_ROUTE), "dead-lettered task")
 
-    unknown = new_trace()
+    unknown = new_trace(wf_target)
     response = wf_target.ops.get(f"/api/run-detail/{unknown}")
     wf_check.expect_status(response, 404)
     wf_check.expect_equal(wf_check.json(response), {"error": "run not found", "traceId": unknown}, "404 body")
@@ -734,7 +751,7 @@ def test_retry_lineage(wf_target: Target, wf_check: CheckContext, no_chat_webhoo
 @check("ops.retry-unknown-404", "required", requires=[WRITES])
 def test_retry_unknown_404(wf_target: Target, wf_check: CheckContext) -> None:
     """POST /api/retry/<a trace without dead letter> is 404 {"error":"dead letter not found","traceId"}."""
-    for trace in ("not-real", new_trace()):
+    for trace in ("not-real", new_trace(wf_target)):
         response = wf_target.ops.post(f"/api/retry/{trace}")
         wf_check.expect_status(response, 404)
         body = wf_check.json(response)
@@ -749,11 +766,8 @@ def test_retry_unknown_404(wf_target: Target, wf_check: CheckContext) -> None:
 @pytest.fixture
 def no_cleanup_secret(wf_target: Target) -> Iterator[None]:
     """Unset the workflow's cleanup secret for one test: ``cleanup_daily`` then fails and dead-letters its task."""
-    previous = wf_target.set_env("workflow", CLEANUP_SECRET_VAR, None)
-    try:
+    with wf_target.env_changed("workflow", {CLEANUP_SECRET_VAR: None}):
         yield
-    finally:
-        wf_target.set_env("workflow", CLEANUP_SECRET_VAR, previous)
 
 
 @check("ops.cron-run-enqueues", "required", requires=[WRITES, DRAIN, SET_ENV])
@@ -825,6 +839,438 @@ def test_error_clusters_group(wf_target: Target, wf_check: CheckContext, no_chat
 
 
 # ---------------------------------------------------------------------------------------------------------
+# Retry refusals: 409 (replay disabled) and 422 (the stored payload is not a task)
+# ---------------------------------------------------------------------------------------------------------
+
+ENABLED_VAR: Final = "ENABLED_HTTP_ROUTES"
+DISABLED_VAR: Final = "DISABLED_HTTP_ROUTES"
+OPS_UNGATED: Final[Mapping[str, object | None]] = dict.fromkeys(
+    (ENABLED_VAR, DISABLED_VAR, "MANIFEST_MODE", "ROUTES_CONFIG_JSON", "SCHEDULES_CONFIG_JSON")
+)
+"""The ops worker's gating and manifest variables, all unset: the built-in manifest with every route enabled."""
+
+EMPTY_ID_CRON: Final = "7 7 7 7 *"
+"""A cron no built-in trigger or schedule uses, so an event for it fires only the check's own schedule."""
+
+HAND_WRITTEN_ERROR: Final = "dead letter written by the ops suite"
+TASK_TIME: Final = "2026-01-01T00:00:00.000Z"
+
+
+def manifest_env(
+    catalog: Mapping[str, Any], *, without_route: str | None = None, schedule: tuple[str, bool | None] | None = None
+) -> dict[str, object | None]:
+    """Config-mode variables for the catalog's manifest, less ``without_route``; ``schedule`` = (id, enabled)
+    disables that schedule (``False``) or leaves it out (``None``)."""
+    routes = [
+        {name: route.get(name) for name in ROUTE_FIELDS}
+        for route in catalog.get("routes") or []
+        if route.get("routePath") != without_route
+    ]
+    schedules = []
+    for item in catalog.get("schedules") or []:
+        entry = {name: item.get(name) for name in SCHEDULE_FIELDS}
+        if schedule is not None and entry["id"] == schedule[0]:
+            if schedule[1] is None:
+                continue
+            entry["enabled"] = schedule[1]
+        schedules.append(entry)
+    return {
+        **OPS_UNGATED,
+        "MANIFEST_MODE": "config",
+        "ROUTES_CONFIG_JSON": json.dumps(routes),
+        "SCHEDULES_CONFIG_JSON": json.dumps(schedules),
+    }
+
+
+def retry_with(target: Target, trace: str, ops_env: Mapping[str, object | None]) -> httpx.Response:
+    """``POST /api/retry/<trace>`` while the ops worker has ``ops_env`` over no gating and the built-in manifest."""
+    with target.env_changed("ops", {**OPS_UNGATED, **ops_env}):
+        return target.ops.post(f"/api/retry/{quote(trace, safe='')}")
+
+
+def expect_answer(
+    wf_check: CheckContext, response: httpx.Response, status: int, expected: Mapping[str, Any], what: str
+) -> None:
+    """``status`` with exactly the ``expected`` JSON body."""
+    if response.status_code == 404 and status != 404:
+        wf_check.fail(f"{what}: the dead letter was not found: {wf_check.show(response)}")
+    wf_check.expect_status(response, status)
+    wf_check.expect_equal(wf_check.json(response), expected, f"{what}: {status} body")
+
+
+def expect_no_lineage(wf_check: CheckContext, target: Target, traces: Iterable[str]) -> None:
+    """No ``/api/replays`` chain has one of ``traces`` as parent: a refused retry records no lineage."""
+    refused = set(traces)
+    chains = get_json(wf_check, target, "/api/replays", WIDE).get("chains") or []
+    parents = {str(item.get("parentTraceId")) for item in chains if isinstance(item, dict)}
+    wf_check.expect(not parents & refused, f"refused retries recorded lineage for {sorted(parents & refused)}")
+
+
+def dead_letter_without_schedule_id(wf_check: CheckContext, target: Target) -> str:
+    """The trace of a dead-lettered ``scheduled_job`` task whose ``scheduleId`` is ``""``.
+
+    Config mode accepts empty strings (spec 3.2), so a scheduler whose manifest holds a schedule with id ``""``
+    enqueues such a task; the workflow fails it and the consumer dead-letters it.
+    """
+
+    def failed_without_id() -> set[str]:
+        runs = run_traces(wf_check, target, {"kind": "scheduled_job", "status": "failed"})
+        return {str(run.get("traceId")) for run in runs if run.get("scheduleId") == ""}
+
+    before = failed_without_id()
+    item = {"id": "", "cron": EMPTY_ID_CRON, "enabled": True, "target": "f/wfkit/empty-id", "timeZone": "UTC"}
+    with target.env_changed("scheduler", {"MANIFEST_MODE": "config", "SCHEDULES_CONFIG_JSON": json.dumps([item])}):
+        wf_check.expect_status(target.trigger_cron(EMPTY_ID_CRON), 200)
+    target.drain()
+    produced = failed_without_id() - before
+    wf_check.expect_equal(len(produced), 1, "failed runs of the config-mode schedule whose id is empty")
+    return produced.pop()
+
+
+@check("ops.retry-blocked-409", "required", requires=[WRITES, DRAIN, SET_ENV, TRIGGER])
+def test_retry_blocked_409(
+    wf_target: Target, wf_check: CheckContext, no_chat_webhook: None, no_cleanup_secret: None
+) -> None:
+    """Retry is 409 {error:"retry blocked", traceId, reason} exactly when replay is disabled; it records nothing.
+
+    The reasons are spec 3.5's, judged with the ops worker's own manifest and gating variables. Every reason but
+    ``task kind "<k>" is not supported`` can be reached: a task of another kind is refused with 422 before
+    replay enablement is asked (see ``ops.retry-invalid-payload-422``).
+    """
+    catalog = get_json(wf_check, wf_target, "/api/catalog")
+    enabled_schedule(wf_check, wf_target, CLEANUP)
+    (route_trace,) = produce_dead_letter(wf_check, wf_target)
+    response = wf_target.ops.post(f"/api/cron-run/{CLEANUP}")
+    wf_check.expect_status(response, 202)
+    schedule_trace = str(wf_check.json(response).get("traceId"))
+    wf_target.drain()
+    blank_trace = dead_letter_without_schedule_id(wf_check, wf_target)
+    disabled, unregistered = f'route "{FAILING_ROUTE}" is disabled', f'route "{FAILING_ROUTE}" is not registered'
+    not_enabled = f'schedule "{CLEANUP}" is not enabled'
+    cases: tuple[tuple[str, str, Mapping[str, object | None], str], ...] = (
+        # (what, trace, the ops worker's env, reason)
+        ("route not in ENABLED_HTTP_ROUTES", route_trace, {ENABLED_VAR: ECHO_ROUTE}, disabled),
+        ("route in DISABLED_HTTP_ROUTES", route_trace, {DISABLED_VAR: f" {FAILING_ROUTE} "}, disabled),
+        ("route in both sets", route_trace, {ENABLED_VAR: FAILING_ROUTE, DISABLED_VAR: FAILING_ROUTE}, disabled),
+        ("route not in the manifest", route_trace, manifest_env(catalog, without_route=FAILING_ROUTE), unregistered),
+        ("schedule disabled", schedule_trace, manifest_env(catalog, schedule=(CLEANUP, False)), not_enabled),
+        ("schedule not in the manifest", schedule_trace, manifest_env(catalog, schedule=(CLEANUP, None)), not_enabled),
+        ("task with an empty scheduleId", blank_trace, {}, "scheduled_job task missing scheduleId"),
+    )
+    for what, trace, ops_env, reason in cases:
+        expected = {"error": "retry blocked", "traceId": trace, "reason": reason}
+        expect_answer(wf_check, retry_with(wf_target, trace, ops_env), 409, expected, f"retry, {what}")
+    expect_no_lineage(wf_check, wf_target, (route_trace, schedule_trace, blank_trace))
+    # With replay enabled again the same dead letters replay, as the first retry of their parent: the 409s came
+    # from enablement alone and counted nothing.
+    for trace in (route_trace, schedule_trace):
+        response = retry_with(wf_target, trace, {})
+        wf_check.expect_status(response, 202)
+        wf_check.expect_equal(wf_check.json(response).get("retryCount"), 1, f"retryCount after refusals of {trace}")
+    wf_target.drain()  # the replayed tasks fail again (the variables are still unset) and dead-letter
+
+
+def runtime_now(wf_check: CheckContext, target: Target) -> str:
+    """The runtime's clock as ``toISOString`` text: the summary's 24 h window start plus 24 h."""
+    since = wf_check.iso_instant(get_json(wf_check, target, "/api/summary").get("since"), "summary 'since'")
+    now = since + timedelta(hours=24)
+    return f"{now:%Y-%m-%dT%H:%M:%S}.{now.microsecond // 1000:03d}Z"
+
+
+def write_dead_letter(target: Target, trace: str, payload_json: str, created_at: str) -> None:
+    """Store a dead letter as something other than the consumer would (an old producer, a hand edit, a restore).
+
+    Skips on a target whose D1 is read-only through ``inspect_db`` (network targets open it query-only)."""
+    try:
+        target.query(
+            "INSERT INTO dead_letters (trace_id, payload_json, error, created_at) VALUES (?, ?, ?, ?)",
+            trace,
+            payload_json,
+            HAND_WRITTEN_ERROR,
+            created_at,
+        )
+    except Exception as exc:  # each target's D1 raises its own error type for a refused write
+        pytest.skip(f"writing a dead letter needs a D1 that accepts writes through inspect_db: {exc}")
+
+
+def _task(kind: object = "http_route", **fields: object) -> dict[str, object]:
+    """A queue task of ``kind`` (route ``webhook_echo`` or schedule ``heartbeat_hourly``), ``fields`` over it;
+    a field set to ``...`` is left out."""
+    key, value = ("routePath", ECHO_ROUTE) if kind == "http_route" else ("scheduleId", HEARTBEAT)
+    task: dict[str, object] = {"kind": kind, "traceId": "t", key: value, "payload": {}, "enqueuedAt": TASK_TIME}
+    task.update(fields)
+    return {name: item for name, item in task.items() if item is not ...}
+
+
+INVALID_JSON: Final = ("", "{", "{'kind': 'http_route'}", "NaN", "undefined", "[1,]", '{"kind":"http_route"} x')
+"""``payload_json`` texts JavaScript's ``JSON.parse`` rejects."""
+
+NOT_A_TASK: Final[tuple[tuple[str, object], ...]] = (
+    ("null", None),
+    ("an array", [_task()]),
+    ("a string", "http_route"),
+    ("a number", 42),
+    ("an empty object", {}),
+    ("another kind (422 before replay enablement)", _task(kind="cron")),
+    ("no kind", _task(kind=...)),
+    ("an empty traceId", _task(traceId="")),
+    ("a numeric traceId", _task(traceId=7)),
+    ("no enqueuedAt", _task(enqueuedAt=...)),
+    ("an empty enqueuedAt", _task(enqueuedAt="")),
+    ("a route task without routePath", _task(routePath=...)),
+    ("a route task with a null routePath", _task(routePath=None)),
+    ("a route task with a scheduleId instead", _task(routePath=..., scheduleId=HEARTBEAT)),
+    ("a schedule task without scheduleId", _task("scheduled_job", scheduleId=...)),
+    ("a schedule task with a numeric scheduleId", _task("scheduled_job", scheduleId=5)),
+)
+"""Parseable ``payload_json`` values that fail the queue-task shape check (spec 9.5.8)."""
+
+SHAPED_BLOCKED: Final[tuple[tuple[str, str, str], ...]] = (
+    # (what, payload_json, reason): the shape check accepts empty strings; replay enablement then refuses them
+    ("a route task with an empty routePath", json.dumps(_task(routePath="")), "http_route task missing routePath"),
+    (
+        "a schedule task with an empty scheduleId, in whitespace",
+        f" \n{json.dumps(_task('scheduled_job', scheduleId=''))}\t",
+        "scheduled_job task missing scheduleId",
+    ),
+)
+
+
+@check("ops.retry-invalid-payload-422", "required", requires=[WRITES, DB])
+def test_retry_invalid_payload_422(wf_target: Target, wf_check: CheckContext) -> None:
+    """Retry is 422 when the newest dead letter's payload is not JSON, or not a queue task; it records nothing.
+
+    No producer of the runtime stores such a payload (the consumer stores ``JSON.stringify`` of a task every
+    producer shaped), so the check writes the dead letters itself. A shaped task with an empty routePath or
+    scheduleId passes the shape check and is refused with 409 instead.
+    """
+    now = runtime_now(wf_check, wf_target)
+    written: list[str] = []
+
+    def retry_of(*payloads: str) -> tuple[str, httpx.Response]:
+        trace = wf_target.new_trace_id("ops-422")
+        for payload in payloads:  # in id order: the last one is the newest
+            write_dead_letter(wf_target, trace, payload, now)
+        written.append(trace)
+        return trace, wf_target.ops.post(f"/api/retry/{quote(trace, safe='')}")
+
+    invalid = "dead letter payload is invalid JSON"
+    for text in INVALID_JSON:
+        trace, response = retry_of(text)
+        expect_answer(wf_check, response, 422, {"error": invalid, "traceId": trace}, f"payload_json {text!r}")
+    for what, value in NOT_A_TASK:
+        trace, response = retry_of(json.dumps(value))
+        expected = {"error": "dead letter payload is not a queue task", "traceId": trace}
+        expect_answer(wf_check, response, 422, expected, f"payload_json of {what}")
+    for what, text, reason in SHAPED_BLOCKED:
+        trace, response = retry_of(text)
+        expected = {"error": "retry blocked", "traceId": trace, "reason": reason}
+        expect_answer(wf_check, response, 409, expected, f"payload_json of {what}")
+    shaped = SHAPED_BLOCKED[0][1]
+    trace, response = retry_of(shaped, "{")
+    expect_answer(wf_check, response, 422, {"error": invalid, "traceId": trace}, "a newer unparseable dead letter")
+    trace, response = retry_of("{", shaped)
+    expected = {"error": "retry blocked", "traceId": trace, "reason": SHAPED_BLOCKED[0][2]}
+    expect_answer(wf_check, response, 409, expected, "a newer shaped dead letter over an unparseable one")
+    expect_no_lineage(wf_check, wf_target, written)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Timelines (spec 9.5.13, 9.5.14)
+# ---------------------------------------------------------------------------------------------------------
+
+BUCKET_SQL: Final = {"hour": "substr(started_at, 1, 13) || ':00:00Z'", "minute": "substr(started_at, 1, 16) || ':00Z'"}
+SCOPE_SQL: Final = "COALESCE(NULLIF(route_path, ''), NULLIF(schedule_id, ''), 'unknown')"
+STATUS_GROUPS: Final = (("succeeded", {"succeeded"}), ("failed", {"failed"}), ("running", {"started", "running"}))
+BUCKET_LABEL: Final = {
+    "hour": re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:00:00Z$"),
+    "minute": re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z$"),
+}
+RESOLUTIONS: Final[tuple[tuple[str | None, str], ...]] = (
+    (None, "hour"),
+    ("hour", "hour"),
+    ("minute", "minute"),
+    (" minute ", "minute"),
+    ("MINUTE", "hour"),
+    ("day", "hour"),
+)
+"""``bucket`` query value -> resolution (trimmed ``minute`` is minutes; anything else hours)."""
+
+
+def produce_timeline_runs(wf_check: CheckContext, target: Target) -> tuple[str, str]:
+    """One succeeded ``webhook_echo`` run and one failed ``chat_notify`` run (needs ``no_chat_webhook``)."""
+    echo = new_trace(target)
+    submit(wf_check, target, ECHO_ROUTE, {"probe": "timeline"}, echo)
+    (failed,) = produce_dead_letter(wf_check, target)
+    return echo, failed
+
+
+def _expected_timeline(resolution: str) -> Callable[[Target, str], dict[str, Any]]:
+    """Timeline buckets from SQL, keyed by label: counts, and the failing scopes with their counts."""
+
+    def expected(target: Target, since: str) -> dict[str, Any]:
+        label = BUCKET_SQL[resolution]
+        buckets: dict[str, Any] = {}
+        for row in target.query(
+            f"SELECT {label} AS bucket, status, COUNT(*) AS n FROM runs WHERE started_at >= ? GROUP BY bucket, status",
+            since,
+        ):
+            entry = buckets.setdefault(
+                str(row["bucket"]), {"succeeded": 0, "failed": 0, "running": 0, "total": 0, "scopes": {}}
+            )
+            status, n = str(row["status"]), int(row["n"])
+            entry["total"] += n
+            if status in ("succeeded", "failed"):
+                entry[status] += n
+            elif status in ("started", "running"):
+                entry["running"] += n
+        for row in target.query(
+            f"SELECT {label} AS bucket, {SCOPE_SQL} AS scope, COUNT(*) AS n FROM runs "
+            "WHERE started_at >= ? AND status = 'failed' GROUP BY bucket, scope",
+            since,
+        ):
+            buckets[str(row["bucket"])]["scopes"][str(row["scope"])] = int(row["n"])
+        return buckets
+
+    return expected
+
+
+@check("ops.timeline-buckets", "required", requires=[WRITES, DRAIN, SET_ENV, DB])
+def test_timeline_buckets(wf_target: Target, wf_check: CheckContext, no_chat_webhook: None) -> None:
+    """/api/timeline buckets equal SQL over its 24 h window: labels, counts, the top failing scope, in order."""
+    echo, failed = produce_timeline_runs(wf_check, wf_target)
+    for raw, resolution in RESOLUTIONS:
+        path = "/api/timeline" if raw is None else f"/api/timeline?bucket={quote(raw)}"
+        body, expected = stable(wf_check, wf_target, path, _expected_timeline(resolution))
+        wf_check.expect_equal(body.get("bucket"), resolution, f"{path} 'bucket' (the resolution)")
+        buckets = list_field(wf_check, body, "buckets")
+        labels = [str(item.get("bucket")) for item in buckets]
+        wf_check.expect_equal(labels, sorted(expected), f"{path} bucket labels (ascending, only buckets with runs)")
+        for item in buckets:
+            label = str(item.get("bucket"))
+            wf_check.expect(BUCKET_LABEL[resolution].match(label), f"{path} bucket label {label!r} ({resolution})")
+            want = expected[label]
+            got = {key: item.get(key) for key in ("succeeded", "failed", "running", "total")}
+            counts = {key: want[key] for key in got}
+            wf_check.expect_equal(got, counts, f"{path} bucket {label} counts (SQL)")
+            scopes: dict[str, int] = want["scopes"]
+            top = max(scopes.values(), default=0)
+            wf_check.expect_equal(item.get("topFailureCount"), top, f"{path} bucket {label} topFailureCount")
+            leaders = {scope for scope, count in scopes.items() if count == top} if scopes else {None}
+            wf_check.expect(
+                item.get("topFailureScope") in leaders,
+                f"{path} bucket {label} topFailureScope {item.get('topFailureScope')!r}, not one of {leaders}",
+            )
+        for trace in (echo, failed):
+            started = str((run_detail(wf_check, wf_target, trace).get("run") or {}).get("startedAt"))
+            label = started[:13] + ":00:00Z" if resolution == "hour" else started[:16] + ":00Z"
+            wf_check.expect(label in labels, f"{path} has no bucket {label} for the produced run {trace}")
+
+
+@check("ops.timeline-detail-window", "required", requires=[WRITES, DRAIN, SET_ENV, DB])
+def test_timeline_detail_window(wf_target: Target, wf_check: CheckContext, no_chat_webhook: None) -> None:
+    """/api/timeline-detail: a 1 min or 1 h window from the bucket given; counts, scopes and runs from it; 400s."""
+    echo, failed = produce_timeline_runs(wf_check, wf_target)
+    starts = {
+        trace: str((run_detail(wf_check, wf_target, trace).get("run") or {}).get("startedAt"))
+        for trace in (echo, failed)
+    }
+    bucket = min(starts.values())
+    begin = wf_check.iso_instant(bucket, "startedAt of a produced run")
+    for resolution, width in ((None, 3600), ("minute", 60), ("hour", 3600), ("Minute", 3600)):
+        params = {"bucket": f" {bucket} ", "limit": "250", **({} if resolution is None else {"resolution": resolution})}
+        body = get_json(wf_check, wf_target, "/api/timeline-detail", params)
+        what = f"timeline-detail resolution={resolution!r}"
+        wf_check.expect_equal(body.get("bucket"), bucket, f"{what} 'bucket' (trimmed)")
+        wf_check.expect_equal(body.get("resolution"), "minute" if width == 60 else "hour", f"{what} 'resolution'")
+        window = body.get("window") or {}
+        start, end = (wf_check.iso_instant(window.get(key), f"{what} window.{key}") for key in ("start", "end"))
+        wf_check.expect_equal(window.get("start"), bucket, f"{what} window.start (the bucket as toISOString)")
+        wf_check.expect_equal((start - begin, end - start), (timedelta(0), timedelta(seconds=width)), f"{what} window")
+        rows = wf_target.query(
+            f"SELECT trace_id, status, {SCOPE_SQL} AS scope FROM runs WHERE started_at >= ? AND started_at < ?",
+            window["start"],
+            window["end"],
+        )
+        counts = {key: sum(1 for row in rows if row["status"] in states) for key, states in STATUS_GROUPS}
+        counts["total"] = counts["succeeded"] + counts["failed"] + counts["running"]
+        wf_check.expect_equal(body.get("statusCounts"), counts, f"{what} statusCounts (SQL over the window)")
+        failing: dict[str, int] = {}
+        for row in rows:
+            if row["status"] == "failed":
+                failing[str(row["scope"])] = failing.get(str(row["scope"]), 0) + 1
+        scopes = sorted(failing.items(), key=lambda pair: (-pair[1], pair[0]))[:10]
+        wf_check.expect_equal(
+            body.get("topScopes"), [{"scope": s, "count": n} for s, n in scopes], f"{what} topScopes (SQL)"
+        )
+        runs = list_field(wf_check, body, "runs")
+        wf_check.expect_equal(len(runs), min(len(rows), 250), f"{what} number of runs")
+        stamps = [str(run.get("startedAt")) for run in runs]
+        wf_check.expect(stamps == sorted(stamps, reverse=True), f"{what} runs are not ordered by startedAt desc")
+        traces = {str(run.get("traceId")) for run in runs}
+        inside = {trace for trace, at in starts.items() if at < window["end"]}
+        wf_check.expect(inside <= traces, f"{what} misses produced run(s) {sorted(inside - traces)}")
+    for params, expected in (
+        ({}, {"error": "bucket query param is required"}),
+        ({"bucket": "  "}, {"error": "bucket query param is required"}),
+        ({"bucket": "not-a-time"}, {"error": "invalid bucket format", "bucket": "not-a-time"}),
+    ):
+        response = wf_target.ops.get("/api/timeline-detail", params=params)
+        expect_answer(wf_check, response, 400, expected, f"timeline-detail with {params}")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Secrets health (spec 9.5.16)
+# ---------------------------------------------------------------------------------------------------------
+
+
+def secrets_health(wf_check: CheckContext, target: Target) -> dict[str, Any]:
+    """``GET /api/secrets-health``: always 200 with a JSON object."""
+    body: dict[str, Any] = get_json(wf_check, target, "/api/secrets-health")
+    return body
+
+
+@check("ops.secrets-health-shape", "required")
+def test_secrets_health_shape(wf_target: Target, wf_check: CheckContext) -> None:
+    """/api/secrets-health is 200: {available:true, ok, env, worker, errors} with ok = no errors, or
+    {available:false, reason}."""
+    body = secrets_health(wf_check, wf_target)
+    available = body.get("available")
+    if available is False:
+        wf_check.expect_equal(sorted(body), ["available", "reason"], "keys of an unavailable answer")
+        wf_check.expect(isinstance(body["reason"], str) and body["reason"], f"empty reason: {body!r}")
+        return
+    wf_check.expect(available is True, f"'available' is not a boolean: {body!r}")
+    wf_check.expect(
+        {"available", "errors"} <= set(body) <= {"available", "ok", "env", "worker", "errors"}, f"keys: {sorted(body)}"
+    )
+    errors = body["errors"]
+    wf_check.expect(
+        isinstance(errors, list) and all(isinstance(error, str) for error in errors), f"'errors': {errors!r}"
+    )
+    if "ok" in body:
+        wf_check.expect_equal(body["ok"], not errors, f"'ok' (true exactly when there are no errors) of {body!r}")
+    if "worker" in body:
+        wf_check.expect_equal(body["worker"], "workflow", "'worker' (the workflow's /health/config)")
+
+
+@check("ops.secrets-health-unavailable", "required", requires=[SET_ENV])
+def test_secrets_health_unavailable(wf_target: Target, wf_check: CheckContext) -> None:
+    """Without the workflow binding, or when /health/config fails, secrets-health is still 200 and says why."""
+    with wf_target.env_changed("ops", {"WORKFLOW_SERVICE": None}):
+        body = secrets_health(wf_check, wf_target)
+    expected = {"available": False, "reason": "workflow service binding is not configured on ops-dashboard"}
+    wf_check.expect_equal(body, expected, "secrets-health without WORKFLOW_SERVICE")
+    # A manifest the workflow cannot resolve fails every workflow request, /health/config included (spec 3.3).
+    with wf_target.env_changed("workflow", {"MANIFEST_MODE": "config", "ROUTES_CONFIG_JSON": "{not-json}"}):
+        config = wf_target.workflow.get("/health/config")
+        body = secrets_health(wf_check, wf_target)
+    wf_check.expect(not config.is_success, f"/health/config did not fail: {wf_check.show(config)}")
+    reason = f"workflow /health/config failed: {config.status_code} {config.text}"
+    wf_check.expect_equal(body, {"available": False, "reason": reason}, "secrets-health when /health/config fails")
+
+
+# ---------------------------------------------------------------------------------------------------------
 # Robustness
 # ---------------------------------------------------------------------------------------------------------
 
@@ -855,7 +1301,7 @@ odd_text = st.one_of(
 def test_odd_input_no_5xx(wf_target: Target, wf_check: CheckContext) -> None:
     """Odd limit, filter, bucket and path-parameter values never make a GET endpoint answer 5xx."""
 
-    @settings(max_examples=20, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(
         endpoint=st.sampled_from(LIST_ENDPOINTS + PARAM_ENDPOINTS),
         param=odd_text,

@@ -12,9 +12,19 @@ Options (group "workerflow-kit"): ``--wf-target=inprocess|served|url`` (default 
 ``--wf-ops-token``, ``--wf-allow-writes`` (each beats its ``WORKERFLOW_*`` variable, see
 :mod:`workerflow_kit.targets.url`; the tokens are sent by the served target too); ``--wf-serve-arg`` (repeatable,
 appended to the served target's ``serve`` command); ``--wf-runtime-factory=module:callable`` (the in-process
-target's runtime, see :mod:`workerflow_kit.targets.inprocess`); ``--wf-project=PATH`` (a WorkerFlow checkout the
+target's runtime, see :mod:`workerflow_kit.targets.inprocess`; the served target passes it to ``serve
+--runtime-factory``); ``--wf-project=PATH`` (a WorkerFlow checkout the
 in-process and served targets run instead of the bundled baseline); ``--wf-profile=quick|ci|thorough`` (the
 Hypothesis profile, see :mod:`workerflow_kit.suites.profiles`).
+
+Live mode (url target, see :mod:`workerflow_kit.live`): ``--wf-routes=a,b`` (repeatable; route paths, and
+``schedule:<id>``, the checks may invoke; none by default: a check whose request would invoke another route is
+skipped, its reason naming the route and this option), ``--wf-rps``, ``--wf-request-budget``, ``--wf-timeout``,
+``--wf-run-id`` (the ``wfkit-<run id>-`` trace prefix; shown in the report header when generated).
+``--wf-target`` also takes a target name of the kit config file (``workerflow-kit.toml`` or
+``[tool.workerflow-kit]`` in ``pyproject.toml`` of the current folder, or ``--wf-config=FILE``); flags beat
+its settings. Every token (the ``--wf-*-token`` values, the URL target's, any credential header sent) is
+masked as ``***`` in failure reports, captured output, JUnit XML and the check command's events.
 
 Hypothesis profile: loaded in ``pytest_configure`` (before the suite modules are imported, which is when a
 property test takes its settings) when ``--wf-profile`` is given, or when the run's arguments name this package
@@ -46,7 +56,8 @@ when the target is first needed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import secrets
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,15 +73,18 @@ _URL_OPTIONS = ("wf_api_url", "wf_ops_url", "wf_workflow_url", "wf_scheduler_url
 _SUITES_PACKAGE = "workerflow_kit.suites"
 _SUITES_DIR = Path(__file__).resolve().parent
 _RESTORE_PROFILE = pytest.StashKey[Callable[[], None]]()
+_NAMED_TARGET = pytest.StashKey[tuple[str, dict[str, Any]]]()
+_RUN_ID = pytest.StashKey[str]()
+_LIVE_OPTIONS = ("wf_rps", "wf_request_budget", "wf_timeout")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("workerflow-kit", "workerflow-kit contract suites")
     group.addoption(
         "--wf-target",
-        choices=("inprocess", "served", "url"),
         default="inprocess",
-        help="Where the suites run: the reference in process (default), 'workerflow-kit serve' on loopback, or URLs.",
+        help="Where the suites run: the reference in process (inprocess, default), 'workerflow-kit serve' on "
+        "loopback (served), URLs (url), or a target name of the kit config file.",
     )
     for worker, variable in (
         ("api", "WORKERFLOW_API_URL"),
@@ -94,6 +108,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="url target: allow checks that store or enqueue (or WORKERFLOW_ALLOW_WRITES=1).",
     )
     group.addoption(
+        "--wf-routes",
+        action="append",
+        default=None,
+        metavar="NAMES",
+        help="url target: route paths (and schedule:<id>) the checks may invoke, comma-separated, repeatable; "
+        "'*' allows all. Default: none (or WORKERFLOW_ROUTES).",
+    )
+    group.addoption("--wf-rps", type=float, default=None, metavar="N", help="url target: requests per second (10).")
+    group.addoption(
+        "--wf-request-budget", type=int, default=None, metavar="N", help="url target: requests per run (500)."
+    )
+    group.addoption("--wf-timeout", type=float, default=None, metavar="S", help="url target: seconds per request (30).")
+    group.addoption(
+        "--wf-run-id", default=None, metavar="ID", help="url target: the run id of trace ids (wfkit-<ID>-)."
+    )
+    group.addoption(
+        "--wf-config",
+        default=None,
+        metavar="FILE",
+        help="The kit config file whose targets --wf-target may name (default: ./workerflow-kit.toml or "
+        "[tool.workerflow-kit] in ./pyproject.toml).",
+    )
+    group.addoption(
         "--wf-serve-arg",
         action="append",
         default=[],
@@ -104,7 +141,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--wf-runtime-factory",
         default=None,
         metavar="MODULE:CALLABLE",
-        help="inprocess target: build the runtime with this callable (returns a Runtime or an awaitable of one).",
+        help="inprocess/served targets: build the runtime with this callable (returns a Runtime or an awaitable "
+        "of one); the served target passes it to 'workerflow-kit serve --runtime-factory'.",
     )
     group.addoption(
         "--wf-fixtures",
@@ -140,6 +178,62 @@ def pytest_configure(config: pytest.Config) -> None:
         profile = profiles.default_profile()
     if profile is not None:
         config.stash[_RESTORE_PROFILE] = profiles.activate(profile)
+    _configure_live(config)
+
+
+def _configure_live(config: pytest.Config) -> None:
+    """Register the tokens for redaction, fix the run id, and resolve a named target (a usage error if bad)."""
+    from workerflow_kit.live.redact import register
+
+    register(config.getoption("wf_api_token", default=None), config.getoption("wf_ops_token", default=None))
+    config.stash[_RUN_ID] = config.getoption("wf_run_id", default=None) or secrets.token_hex(4)
+    name: str = config.getoption("wf_target", default="inprocess")
+    config_file: str | None = config.getoption("wf_config", default=None)
+    if name in ("inprocess", "served", "url"):
+        return
+    from workerflow_kit.config import resolve_target
+    from workerflow_kit.errors import KitError
+
+    try:
+        config.stash[_NAMED_TARGET] = resolve_target(name, config_path=Path(config_file) if config_file else None)
+    except KitError as exc:
+        raise pytest.UsageError(f"--wf-target={name}: {exc.render()}") from None
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    kind = config.stash.get(_NAMED_TARGET, (config.getoption("wf_target", default=None), {}))[0]
+    if kind != "url" or config.getoption("wf_run_id", default=None):
+        return None  # a caller that chose the run id (workerflow-kit check) has announced it already
+    return f"live run wfkit-{config.stash[_RUN_ID]}-: trace ids of this run start with it"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True  # not part of any test's failure
+    from workerflow_kit.live.reports import refusals_as_skips
+
+    with refusals_as_skips():  # a fixture's request to a route the live target does not allow
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    __tracebackhide__ = True  # not part of any test's failure
+    from workerflow_kit.live.reports import refusals_as_skips
+
+    with refusals_as_skips():
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    from workerflow_kit.live.reports import redact_report
+
+    report = yield
+    redact_report(report)
+    return report
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -164,13 +258,15 @@ def _runs_the_suites(config: pytest.Config) -> bool:
 
 
 def _target_options(config: pytest.Config) -> tuple[str, dict[str, Any]]:
-    """The target kind and its keyword options, with a usage error for flags that do not fit the kind."""
-    kind: str = config.getoption("wf_target")
+    """The target kind and its keyword options, with a usage error for flags that do not fit the kind.
+
+    A target named in the config file gives the starting options; every flag given beats its setting."""
+    kind, from_config = config.stash.get(_NAMED_TARGET, (config.getoption("wf_target"), {}))
     given = {name: config.getoption(name) for name in _URL_OPTIONS}
     api_token = config.getoption("wf_api_token")
     ops_token = config.getoption("wf_ops_token")
     factory: str | None = config.getoption("wf_runtime_factory")
-    project: str | None = config.getoption("wf_project")
+    project: str | None = config.getoption("wf_project") or from_config.get("project")
     serve_args: list[str] = config.getoption("wf_serve_arg")
     allow_writes: bool | None = config.getoption("wf_allow_writes")
 
@@ -178,14 +274,18 @@ def _target_options(config: pytest.Config) -> tuple[str, dict[str, Any]]:
         if flags:
             raise pytest.UsageError(f"{', '.join(flags)} do(es) not apply to --wf-target={kind}")
 
+    routes: list[str] | None = config.getoption("wf_routes")
+    live = {name.removeprefix("wf_"): config.getoption(name) for name in _LIVE_OPTIONS}
     url_flags = [f"--{name.replace('_', '-')}" for name, value in given.items() if value is not None]
+    url_flags += [f"--wf-{name.replace('_', '-')}" for name, value in live.items() if value is not None]
+    url_flags += ["--wf-routes"] if routes else []
     if kind == "url":
         refuse(
             (["--wf-runtime-factory"] if factory else [])
             + (["--wf-serve-arg"] if serve_args else [])
             + (["--wf-project"] if project else [])
         )
-        return kind, {
+        flags = {
             "api_url": given["wf_api_url"],
             "ops_url": given["wf_ops_url"],
             "workflow_url": given["wf_workflow_url"],
@@ -193,13 +293,22 @@ def _target_options(config: pytest.Config) -> tuple[str, dict[str, Any]]:
             "api_token": api_token,
             "ops_token": ops_token,
             "allow_writes": allow_writes,
+            "routes": routes,
+            **live,
         }
+        chosen = {**from_config, **{name: value for name, value in flags.items() if value is not None}}
+        return kind, {**chosen, "run_id": config.stash[_RUN_ID]}
     refuse(url_flags + (["--wf-allow-writes"] if allow_writes else []))
     if kind == "served":
-        refuse(["--wf-runtime-factory"] if factory else [])
+        if factory and project:
+            raise pytest.UsageError(
+                "--wf-project does not apply with --wf-runtime-factory: give the factory the project"
+            )
         if project:
             serve_args = [*serve_args, "--project", project]
-        return kind, {"serve_args": serve_args, "api_token": api_token, "ops_token": ops_token}
+        # The factory is imported by the server process (serve --runtime-factory), not here.
+        served: dict[str, Any] = {"runtime_factory": factory} if factory else {}
+        return kind, {"serve_args": serve_args, "api_token": api_token, "ops_token": ops_token, **served}
     refuse(
         (["--wf-serve-arg"] if serve_args else [])
         + [flag for flag, value in (("--wf-api-token", api_token), ("--wf-ops-token", ops_token)) if value]

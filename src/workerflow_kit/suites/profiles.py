@@ -9,16 +9,23 @@
 profile        max_examples  derandomize   meant for
 =============  ============  ============  ==============================================================
 ``quick``      10            no            a local edit-run loop; the default outside CI
-``ci``         100           yes           CI (the default when ``CI`` is set): every run generates the
+``ci``         200           yes           CI (the default when ``CI`` is set): every run generates the
                                            same cases, so a red build is reproducible and never flaky
-``thorough``   1000          no            a nightly or pre-release hunt for rare inputs
+``thorough``   2000          no            a nightly or pre-release hunt for rare inputs
 =============  ============  ============  ==============================================================
 
 All three have no deadline (a shared machine's timing is not a contract), ``print_blob=True`` (a failure
 prints the ``@reproduce_failure`` line that replays it) and suppress two health checks that do not fit the
 suites: ``too_slow`` (a check drives a whole runtime per example) and ``function_scoped_fixture`` (the
 ``wf_target``/``wf_check`` fixtures hand out the session's one target and a stateless context, so sharing them
-between examples is intended). A suite module's own ``@settings(...)`` still wins for the values it sets.
+between examples is intended).
+
+Suite modules take ``max_examples`` from the loaded profile and never pin a number of their own, so ``ci``
+generates thousands of cases and ``thorough`` ten times more. A check whose single example is expensive (one
+that advances a virtual clock through weeks, or runs a whole state machine) asks for a share of the profile's
+number with :func:`scaled`, so it still grows and shrinks with the profile::
+
+    @settings(max_examples=scaled(0.5), deadline=None)
 
 The profiles are registered under prefixed Hypothesis names (``workerflow-kit.quick``, ...), so they never
 replace a project's own ``ci`` or ``thorough`` profile; :func:`activate` loads one and returns what to call to
@@ -46,6 +53,7 @@ __all__ = [
     "default_profile",
     "hypothesis_name",
     "profile_settings",
+    "scaled",
 ]
 
 PROFILES: Final = ("quick", "ci", "thorough")
@@ -88,13 +96,28 @@ def _register(profile: str, *, max_examples: int, derandomize: bool = False) -> 
 
 # Registered at import time (module level), as Hypothesis asks profiles to be.
 _register("quick", max_examples=10)
-_register("ci", max_examples=100, derandomize=True)
-_register("thorough", max_examples=1000)
+# ci: a few thousand cases in well under a minute and a half in process on two cores (benchmarks/suite_time.py).
+_register("ci", max_examples=200, derandomize=True)
+_register("thorough", max_examples=2000)
 
 
 def profile_settings(profile: str) -> settings:
     """The Hypothesis :class:`~hypothesis.settings` of ``profile``."""
     return settings.get_profile(hypothesis_name(profile))
+
+
+def scaled(factor: float, *, minimum: int = 1) -> int:
+    """``factor`` times the loaded profile's ``max_examples``, rounded, and at least ``minimum``.
+
+    Read when called: at import time for a module-level ``@settings``, at call time for a nested one. Both
+    run after the plugin has loaded the run's profile (a ``--hypothesis-profile`` of the caller's counts too).
+    """
+    if not factor > 0:
+        raise ValueError(f"factor must be a positive number, got {factor!r}")
+    if minimum < 1:
+        raise ValueError(f"minimum must be at least 1, got {minimum!r}")
+    loaded = settings.default or settings.get_profile("default")
+    return max(minimum, round(loaded.max_examples * factor))
 
 
 def default_profile(environ: Mapping[str, str] | None = None) -> str:

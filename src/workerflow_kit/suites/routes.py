@@ -24,6 +24,9 @@ check                                  level        rule
 ``routes.sync-wrapbody``               required     a ``wrapBody: true`` sync route wraps the body
 ``routes.malformed-json-keeps-trace``  required     a body that fails to parse does not consume its trace id
 ``routes.malformed-json-no-5xx``       recommended  a body that fails to parse is a 4xx, not a crash
+``routes.fixture``                     required     each required route fixture (``fixtures/routes``, plus
+                                                    ``--wf-fixtures DIR/routes``): answer, queued task, run
+``routes.fixture-recommended``         recommended  the same for fixtures of level ``recommended``
 =====================================  ===========  ===========================================================
 
 The built-in v0.1 routes are used (spec 2.7): ``webhook_echo`` (async, no wrap), ``chat_notify`` (async,
@@ -41,7 +44,10 @@ from typing import Any
 import httpx
 import pytest
 
+from workerflow_kit.authoring.diff import render
+from workerflow_kit.authoring.route_fixtures import run_route_fixture
 from workerflow_kit.suites.checks import CheckContext, check
+from workerflow_kit.suites.fixtures import Fixture, load_fixtures
 from workerflow_kit.targets.base import Capability, Target
 
 WRITES = Capability.WRITES_ALLOWED
@@ -387,3 +393,40 @@ def test_malformed_json_no_5xx(wf_target: Target, wf_check: CheckContext) -> Non
         400 <= response.status_code < 500, f"a malformed JSON body should be a 4xx: {wf_check.show(response)}"
     )
     expect_cors(wf_check, response, ORIGIN)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Fixture-driven checks (the runner is shared with ``workerflow-kit fixtures run``)
+# ---------------------------------------------------------------------------------------------------------
+
+_FIXTURE_ARGS = {"route_fixture": "required", "recommended_route_fixture": "recommended"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    for argname, level in _FIXTURE_ARGS.items():
+        if argname in metafunc.fixturenames:
+            extra = metafunc.config.getoption("wf_fixtures", default=[]) or []
+            chosen = [fixture for fixture in load_fixtures("route", extra) if fixture.level == level]
+            metafunc.parametrize(argname, [pytest.param(fixture, id=fixture.id) for fixture in chosen])
+
+
+def check_route_fixture(wf_target: Target, wf_check: CheckContext, fixture: Fixture) -> None:
+    outcome = run_route_fixture(wf_target, fixture.data)
+    if outcome.status == "failed":
+        wf_check.fail(f"fixture {fixture.id} ({fixture.path.name}) differs:\n{render(outcome.differences)}")
+    if outcome.status == "skipped":
+        pytest.skip(outcome.reason)
+
+
+@check("routes.fixture", "required")
+def test_route_fixture(wf_target: Target, wf_check: CheckContext, route_fixture: Fixture) -> None:
+    """Each required route fixture: the answer, and where the target shows them the queued task and the run."""
+    check_route_fixture(wf_target, wf_check, route_fixture)
+
+
+@check("routes.fixture-recommended", "recommended")
+def test_route_fixture_recommended(
+    wf_target: Target, wf_check: CheckContext, recommended_route_fixture: Fixture
+) -> None:
+    """Each recommended route fixture (robustness beyond upstream), checked the same way."""
+    check_route_fixture(wf_target, wf_check, recommended_route_fixture)

@@ -370,7 +370,6 @@ def _probe_names(case: GatingCase) -> list[str]:
 
 @check("runtime-config.gating-property", "required", requires=[SET_ENV, WRITES])
 @settings(
-    max_examples=8,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

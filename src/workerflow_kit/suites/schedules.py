@@ -60,8 +60,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -73,8 +72,9 @@ from hypothesis import strategies as st
 from workerflow_kit.contracts import cron as cron_dialect
 from workerflow_kit.contracts.project import load_bundled
 from workerflow_kit.jscompat.dates import to_iso_string
-from workerflow_kit.suites.checks import CheckContext, check
+from workerflow_kit.suites.checks import CheckContext, check, subset_mismatches
 from workerflow_kit.suites.fixtures import Fixture, load_fixtures
+from workerflow_kit.suites.profiles import scaled
 from workerflow_kit.targets.base import Capability, Target
 
 WRITES = Capability.WRITES_ALLOWED
@@ -95,19 +95,18 @@ PAYLOAD_KEYS: Final = ["target", "cron", "timeZone", "scheduledTime"]
 EVENT_TIME: Final = datetime(2026, 2, 28, 12, 0, tzinfo=UTC)
 """The event time of the non-clock checks (spec 12.3); never the target's own now, so a copy of now shows."""
 REACHABLE_DAYS: Final = 31
-PROPERTY_EXAMPLES: Final = 15
-CLOCK_EXAMPLES: Final = 6
+CLOCK_SHARE: Final = 0.5
+"""The clock check's share of the profile's ``max_examples``: each of its examples simulates up to 35 days."""
 NIGHTLY: Final = "0 0 * * *"
 SAME_MEANING: Final = ("0 0 * * * ", " 0 0 * * *", "00 0 * * *", "0  0 * * *", "0\t0 * * *", "0 0 * * 1-7")
 """Spellings of :data:`NIGHTLY` that Cloudflare reads the same way but that are different strings."""
 
 _PROPERTY_SETTINGS = settings(
-    max_examples=PROPERTY_EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 _CLOCK_SETTINGS = settings(
-    max_examples=CLOCK_EXAMPLES,
+    max_examples=scaled(CLOCK_SHARE),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -118,9 +117,9 @@ def project_triggers() -> tuple[str, ...]:
     return load_bundled().topology.worker("scheduler").triggers
 
 
-def new_trace() -> str:
-    """A trace id no other request used."""
-    return f"wfk-schedules-{uuid.uuid4()}"
+def new_trace(target: Target) -> str:
+    """A trace id no other request used, with the run's prefix (so operators can find what a run stored)."""
+    return target.new_trace_id("schedules")
 
 
 def nonce() -> str:
@@ -135,19 +134,6 @@ def schedule(schedule_id: str, cron: str, target: str, *, enabled: bool = True, 
 def config_env(schedules: Sequence[Mapping[str, Any]]) -> dict[str, str | None]:
     """The manifest variables of config mode with these schedules (and the built-in routes)."""
     return {"MANIFEST_MODE": "config", "ROUTES_CONFIG_JSON": None, "SCHEDULES_CONFIG_JSON": json.dumps(schedules)}
-
-
-@contextmanager
-def worker_env(target: Target, worker: str, env: Mapping[str, object | None]) -> Iterator[None]:
-    """Set these variables (``None``: unset) in ``worker``'s env for the block; put the old values back."""
-    previous: list[tuple[str, object | None]] = []
-    try:
-        for name, value in env.items():
-            previous.append((name, target.set_env(worker, name, value)))
-        yield
-    finally:
-        for name, value in reversed(previous):
-            target.set_env(worker, name, value)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -234,7 +220,7 @@ def fire_with(
 ) -> list[SeenTask]:
     """Give the scheduler these config-mode schedules, send one event, and return what it enqueued."""
     watermark = mark(target)
-    with worker_env(target, "scheduler", config_env(schedules)):
+    with target.env_changed("scheduler", config_env(schedules)):
         fire(target, wf_check, cron, when)
     return seen_since(target, watermark)
 
@@ -256,21 +242,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("schedule_fixture", [pytest.param(f, id=f.id) for f in load_fixtures("schedule", extra)])
 
 
-def subset_mismatches(expected: Mapping[str, Any], actual: object, where: str) -> list[str]:
-    """Where ``actual`` differs from the subset expectation ``expected`` (nested objects recursively)."""
-    if not isinstance(actual, Mapping):
-        return [f"{where}: expected an object, got {actual!r}"]
-    problems = []
-    for key, wanted in expected.items():
-        if key not in actual:
-            problems.append(f"{where}.{key}: missing (expected {wanted!r})")
-        elif isinstance(wanted, Mapping):
-            problems.extend(subset_mismatches(wanted, actual[key], f"{where}.{key}"))
-        elif actual[key] != wanted:
-            problems.append(f"{where}.{key}: expected {wanted!r}, got {actual[key]!r}")
-    return problems
-
-
 @check("schedules.fixtures", "required", requires=OBSERVE)
 def test_fixture_tasks(wf_target: Target, wf_check: CheckContext, schedule_fixture: Fixture) -> None:
     """A schedule fixture's event enqueues exactly its expected tasks, in order, with the expected fields."""
@@ -284,7 +255,7 @@ def test_fixture_tasks(wf_target: Target, wf_check: CheckContext, schedule_fixtu
     where = f"fixture {schedule_fixture.id} ({schedule_fixture.path.name}): {event}"
 
     watermark = mark(wf_target)
-    with worker_env(wf_target, "scheduler", env):
+    with wf_target.env_changed("scheduler", env):
         fire(wf_target, wf_check, trigger["cron"], when)
     seen = seen_since(wf_target, watermark)
 
@@ -303,10 +274,13 @@ def test_fixture_tasks(wf_target: Target, wf_check: CheckContext, schedule_fixtu
             wf_check.expect_equal(task.task.get("traceId"), task.trace_id, f"{label} traceId (its runs row's)")
             wf_check.expect_equal(task.task.get("scheduleId"), item["scheduleId"], f"{label} scheduleId")
             wf_check.iso_instant(task.task.get("enqueuedAt"), f"{label} enqueuedAt")
-            problems = subset_mismatches(wanted, task.task.get("payload"), "payload")
+            problems = subset_mismatches(task.task.get("payload"), wanted, "/payload")
         elif isinstance(task.output, dict):
             echoed = {key: value for key, value in wanted.items() if key in task.output}
-            problems = subset_mismatches(echoed, task.output, "payload (as the handler's output echoes it)")
+            problems = [
+                f"{problem} (as the handler's output echoes the payload)"
+                for problem in subset_mismatches(task.output, echoed)
+            ]
         else:
             problems = [f"neither a dead letter nor a JSON handler output shows the task (run {task.status})"]
         wf_check.expect(not problems, f"{label}: " + "; ".join(problems))
@@ -364,7 +338,7 @@ def test_fresh_trace_ids(wf_target: Target, wf_check: CheckContext) -> None:
     tag = nonce()
     schedules = [schedule(ECHO_ID, NIGHTLY, f"wfk/trace/{tag}/{i}") for i in range(2)]
     watermark = mark(wf_target)
-    with worker_env(wf_target, "scheduler", config_env(schedules)):
+    with wf_target.env_changed("scheduler", config_env(schedules)):
         fire(wf_target, wf_check, NIGHTLY, EVENT_TIME)
         fire(wf_target, wf_check, NIGHTLY, EVENT_TIME)
     seen = seen_since(wf_target, watermark)
@@ -502,7 +476,7 @@ def test_trigger_fire_times(wf_target: Target, wf_check: CheckContext) -> None:
         schedules = [schedule(ECHO_ID, cron, f"wfk/clock/{tag}/{i}") for i, cron in enumerate(chosen)]
         schedules.append(schedule(ECHO_ID, probe, f"wfk/clock/{tag}/now"))
         watermark = mark(wf_target)
-        with worker_env(wf_target, "scheduler", config_env(schedules)):
+        with wf_target.env_changed("scheduler", config_env(schedules)):
             fire(wf_target, wf_check, probe, None)  # scheduledTime = the target's now: the window's start
             wf_target.advance(days * 86_400)
         seen = seen_since(wf_target, watermark)
@@ -535,7 +509,7 @@ def test_builtins_reachable(wf_target: Target, wf_check: CheckContext) -> None:
     builtins = [item for item in load_bundled().schedules if item.enabled]
     env = dict.fromkeys(MANIFEST_VARS) if wf_target.has(SET_ENV) else {}
     watermark = mark(wf_target)
-    with worker_env(wf_target, "scheduler", env):
+    with wf_target.env_changed("scheduler", env):
         wf_target.advance(REACHABLE_DAYS * 86_400)
     wf_target.drain()
     rows = wf_target.query("SELECT DISTINCT schedule_id FROM runs WHERE id > ? AND kind = 'scheduled_job'", watermark)
@@ -561,7 +535,7 @@ def dev_cron(target: Target, schedule_id: str, trace: str) -> Any:
 def test_dev_cron_accepted(wf_target: Target, wf_check: CheckContext) -> None:
     """POST /api/dev/cron/heartbeat_hourly answers 202 {accepted, traceId, scheduleId, enqueuedAt,
     trigger:"manual_api"}; with a queue to drain, the task runs with scheduledTime = enqueuedAt."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     response = dev_cron(wf_target, ECHO_ID, trace)
     wf_check.expect_status(response, 202)
     body = wf_check.json(response)
@@ -591,8 +565,8 @@ def test_dev_cron_task_shape(wf_target: Target, wf_check: CheckContext) -> None:
     timeZone, scheduledTime: enqueuedAt, trigger: "manual_api"} (seen in the dead letter of a handler-less id)."""
     tag = nonce()
     item = schedule(f"wfk_dev_{tag}", "15 1 * * *", f"f/wfk/dev/{tag}", zone="Asia/Kolkata")
-    trace = new_trace()
-    with worker_env(wf_target, "api", config_env([item])):
+    trace = new_trace(wf_target)
+    with wf_target.env_changed("api", config_env([item])):
         response = dev_cron(wf_target, item["id"], trace)
     wf_check.expect_status(response, 202)
     enqueued_at = wf_check.json(response).get("enqueuedAt")
@@ -623,7 +597,7 @@ def test_dev_cron_task_shape(wf_target: Target, wf_check: CheckContext) -> None:
 def test_dev_cron_unknown_404(wf_target: Target, wf_check: CheckContext) -> None:
     """POST /api/dev/cron/<id the manifest lacks> answers 404 {"error":"unknown schedule","scheduleId":id}."""
     schedule_id = f"wfk_no_such_schedule_{nonce()}"
-    response = dev_cron(wf_target, schedule_id, new_trace())
+    response = dev_cron(wf_target, schedule_id, new_trace(wf_target))
     wf_check.expect_status(response, 404)
     expected = {"error": "unknown schedule", "scheduleId": schedule_id}
     wf_check.expect_equal(wf_check.json(response), expected, "404 body")
@@ -637,9 +611,9 @@ def test_dev_cron_disabled_404(wf_target: Target, wf_check: CheckContext) -> Non
         schedule(f"wfk_off_{tag}", NIGHTLY, f"f/wfk/off/{tag}", enabled=False),
         schedule(ECHO_ID, NIGHTLY, f"f/wfk/off/{tag}/heartbeat", enabled=False),
     ]
-    with worker_env(wf_target, "api", config_env(items)):
+    with wf_target.env_changed("api", config_env(items)):
         for item in items:
-            response = dev_cron(wf_target, item["id"], new_trace())
+            response = dev_cron(wf_target, item["id"], new_trace(wf_target))
             wf_check.expect_status(response, 404)
             expected = {"error": "unknown schedule", "scheduleId": item["id"]}
             wf_check.expect_equal(wf_check.json(response), expected, f"404 body for disabled {item['id']!r}")
@@ -648,7 +622,7 @@ def test_dev_cron_disabled_404(wf_target: Target, wf_check: CheckContext) -> Non
 @check("schedules.dev-cron-duplicate", "required", requires=[WRITES])
 def test_dev_cron_duplicate(wf_target: Target, wf_check: CheckContext) -> None:
     """A trace id seen before answers 202 {"accepted":true,"duplicate":true,"traceId":T,"scheduleId":id}."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     first = dev_cron(wf_target, ECHO_ID, trace)
     wf_check.expect_status(first, 202)
     again = dev_cron(wf_target, ECHO_ID, trace)

@@ -26,10 +26,11 @@ check                                  level     rule
 ``stateful.dead-letters-deduped``      required  identical error texts leave one dead-letter row per trace (5.4)
 =====================================  ========  ==================================================================
 
-Each check is one pytest test that runs the whole machine (``max_examples=15``, ``stateful_step_count=20``:
-seconds in process) and enforces its own rule; the other rules are left to their own tests, so a failure
-names the rule it broke and Hypothesis shrinks towards it. Failures raise through ``wf_check``: the message
-starts with ``[stateful.<rule> | required]`` and Hypothesis prints the shortest steps that break it.
+Each check is one pytest test that runs the whole machine (a third of the profile's ``max_examples``,
+``stateful_step_count=20``: seconds in process) and enforces its own rule; the other rules are left to their
+own tests, so a failure names the rule it broke and Hypothesis shrinks towards it. Failures raise through
+``wf_check``: the message starts with ``[stateful.<rule> | required]`` and Hypothesis prints the shortest steps
+that break it.
 
 Routes: ``webhook_echo`` (async, succeeds), ``chat_notify`` (async; with no chat webhook configured it fails
 with a non-retryable error and leaves one dead letter), ``lead_normalizer`` (sync) and, when the target lets
@@ -55,10 +56,9 @@ from __future__ import annotations
 import json
 import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -80,6 +80,7 @@ from hypothesis.stateful import (
 from workerflow_kit.strategies.faults import AttemptOutcome, FaultPlan, FinalState, fault_plans
 from workerflow_kit.strategies.payloads import json_payloads
 from workerflow_kit.suites.checks import CheckContext, check
+from workerflow_kit.suites.profiles import scaled
 from workerflow_kit.targets.base import Capability, Target
 
 if TYPE_CHECKING:
@@ -109,20 +110,21 @@ GATING_VARS: Final = ("ENABLED_HTTP_ROUTES", "DISABLED_HTTP_ROUTES")
 MANIFEST_WORKERS: Final = ("api", "workflow", "ops", "queue-consumer")
 GATING_WORKERS: Final = ("api", "ops")
 
-MAX_EXAMPLES: Final = 15
+EXAMPLES_SHARE: Final = 0.35
+"""The machine's share of the profile's ``max_examples``: each of its examples is a run of up to 20 steps."""
 STEP_COUNT: Final = 20
 
 
 def stateful_settings() -> settings:
-    """The machine's settings: the loaded Hypothesis profile, with ``max_examples=15``,
-    ``stateful_step_count=20`` (a few seconds per check in process) and no deadline.
+    """The machine's settings: the loaded Hypothesis profile, with a third of its ``max_examples``
+    (:data:`EXAMPLES_SHARE`), ``stateful_step_count=20`` (a few seconds per check in process) and no deadline.
 
-    A profile that sets ``max_examples`` or ``stateful_step_count`` itself (``--hypothesis-profile=...``)
-    keeps its values; so do its other settings (``derandomize``, ``phases``, ``database``...).
+    A profile that sets ``stateful_step_count`` itself (``--hypothesis-profile=...``) keeps it; so do its other
+    settings (``derandomize``, ``phases``, ``database``...).
     """
     loaded = settings.default or settings.get_profile("default")
     builtin = settings.get_profile("default")
-    examples = loaded.max_examples if loaded.max_examples != builtin.max_examples else MAX_EXAMPLES
+    examples = scaled(EXAMPLES_SHARE)
     steps = loaded.stateful_step_count if loaded.stateful_step_count != builtin.stateful_step_count else STEP_COUNT
     return settings(
         loaded,
@@ -228,11 +230,6 @@ def _prepared(target: Target, wf_check: CheckContext) -> Iterator[Harness]:
     """Set the env the machine needs (restored afterwards) and build the :class:`Harness`."""
     runtime = _runtime_of(target)
     can_env = target.has(Capability.SET_ENV)
-    saved: list[tuple[str, str, object | None]] = []
-
-    def put(worker: str, name: str, value: object | None) -> None:
-        saved.append((worker, name, target.set_env(worker, name, value)))
-
     harness = Harness(
         target=target,
         check=wf_check,
@@ -245,15 +242,17 @@ def _prepared(target: Target, wf_check: CheckContext) -> Iterator[Harness]:
         sync=can_env,
         max_retries=_contract_max_retries(runtime),
     )
-    try:
+    with ExitStack() as stack:  # each env change is undone on the way out, the last one first
+
+        def put(worker: str, changes: Mapping[str, object | None]) -> None:
+            stack.enter_context(target.env_changed(worker, changes))
+
         if can_env:
-            for name in CHAT_WEBHOOK_VARS:
-                put("workflow", name, None)
+            put("workflow", dict.fromkeys(CHAT_WEBHOOK_VARS))
             if not any(_env_value(target, "workflow", name) for name in SYNC_KEY_VARS):
-                put("workflow", SYNC_KEY_VARS[0], "wfk-placeholder-key")
+                put("workflow", {SYNC_KEY_VARS[0]: "wfk-placeholder-key"})
             for worker in GATING_WORKERS:
-                for name in GATING_VARS:
-                    put(worker, name, None)
+                put(worker, dict.fromkeys(GATING_VARS))
         else:
             errors = _config_errors(target)
             harness.chat = any(f'"{CHAT_ROUTE}"' in error for error in errors)
@@ -265,13 +264,9 @@ def _prepared(target: Target, wf_check: CheckContext) -> Iterator[Harness]:
                 {"routePath": FAULT_ROUTE, "requestType": "async", "flowPath": "wfk/stateful/fault", "wrapBody": False}
             )
             for worker in MANIFEST_WORKERS:
-                put(worker, "MANIFEST_MODE", "config")
-                put(worker, "ROUTES_CONFIG_JSON", json.dumps(routes))
+                put(worker, {"MANIFEST_MODE": "config", "ROUTES_CONFIG_JSON": json.dumps(routes)})
             runtime.handlers.add_http(FAULT_ROUTE, _fault_handler(harness), replace=True)
         yield harness
-    finally:
-        for worker, name, value in reversed(saved):
-            target.set_env(worker, name, value)
 
 
 def _env_value(target: Target, worker: str, name: str) -> object | None:
@@ -333,8 +328,6 @@ class WorkerFlowMachine(RuleBasedStateMachine):
     def __init__(self, harness: Harness) -> None:
         super().__init__()
         self.h = harness
-        self.namespace = f"wfk-stateful-{uuid.uuid4().hex[:12]}"
-        self.counter = 0
         self.accepted: dict[str, Accepted] = {}
         self.idempotent: set[str] = set()
         self.sync_traces: set[str] = set()
@@ -350,8 +343,8 @@ class WorkerFlowMachine(RuleBasedStateMachine):
     # -- helpers ------------------------------------------------------------------------------------------
 
     def fresh_trace(self) -> str:
-        self.counter += 1
-        return f"{self.namespace}-{self.counter}"
+        """A trace id no request used, with the run's prefix (operators find what a run stored by it)."""
+        return self.h.target.new_trace_id("stateful")
 
     def known_traces(self) -> list[str]:
         return sorted(set(self.accepted) | self.sync_traces | self.unconsumed)

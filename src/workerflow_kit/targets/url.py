@@ -18,23 +18,44 @@ keyword                variable                    meaning
 ``api_token``          ``WORKERFLOW_API_TOKEN``    sent to the api as ``authorization: Bearer``
 ``ops_token``          ``WORKERFLOW_OPS_TOKEN``    sent to the ops dashboard as ``authorization: Bearer``
 ``allow_writes``       ``WORKERFLOW_ALLOW_WRITES`` ``1``/``true``/``yes``: the ``writes_allowed`` capability
+``routes``             ``WORKERFLOW_ROUTES``       route paths (comma-separated) the checks may invoke
 =====================  ==========================  ====================================================
 
-A live deployment is read-only unless writes are allowed: without ``allow_writes`` the suites skip every
-check that stores or enqueues something. Capabilities: ``trigger_cron`` when a scheduler URL is set,
-``writes_allowed`` when allowed; never ``clock``, ``drain_queue``, ``inspect_db`` or ``set_env``. Every request
-times out after ``timeout`` seconds. Tokens never appear in ``repr`` or :meth:`~Target.describe`.
+Live mode is safe by default (see :mod:`workerflow_kit.live`); every client goes through one
+:class:`~workerflow_kit.live.LiveSession`:
+
+* **read-only** unless writes are allowed: without ``allow_writes`` the suites skip every check that stores or
+  enqueues something;
+* **no route is invoked** unless allowed: a request that would run a route (``POST /api/chat_notify`` posts to
+  a real chat room) is refused with :class:`~workerflow_kit.live.RouteNotAllowed` before it is sent, unless
+  ``routes`` names it (patterns; ``"*"`` allows all). The pytest plugin turns the refusal into a skip;
+* at most ``request_budget`` requests per run (default 500, retries included) at most ``rps`` per second
+  (default 10; ``None``: unpaced), each timing out after ``timeout`` seconds, retried with backoff on
+  connection errors and 429s (``policy`` gives every setting at once, ``session`` injects clocks for tests);
+* tokens are registered with :data:`workerflow_kit.live.redact.REGISTRY`, so reports show ``***``; they
+  never appear in ``repr`` or :meth:`~Target.describe`.
+
+Capabilities: ``trigger_cron`` when a scheduler URL is set, ``writes_allowed`` when allowed; never ``clock``,
+``drain_queue``, ``inspect_db`` or ``set_env``. ``run_id`` (eight hex digits by default) sets the run id, so a
+caller that announced the trace prefix (``wfkit-<run id>-``) before building the target keeps it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpx
 
+from workerflow_kit.live.defaults import DEFAULT_REQUEST_BUDGET, DEFAULT_RPS, DEFAULT_TIMEOUT
 from workerflow_kit.targets.base import Capability, Target, TargetError, auth_headers
+
+if TYPE_CHECKING:
+    from workerflow_kit.live.policy import LivePolicy
+    from workerflow_kit.live.transport import LiveSession
 
 __all__ = ["ENV_VARS", "UrlTarget"]
 
@@ -46,6 +67,7 @@ ENV_VARS: Mapping[str, str] = {
     "api_token": "WORKERFLOW_API_TOKEN",
     "ops_token": "WORKERFLOW_OPS_TOKEN",
     "allow_writes": "WORKERFLOW_ALLOW_WRITES",
+    "routes": "WORKERFLOW_ROUTES",
 }
 """Keyword -> environment variable."""
 
@@ -55,6 +77,7 @@ _FLAGS = {
     "workflow": "--wf-workflow-url or WORKERFLOW_WORKFLOW_URL",
     "scheduler": "--wf-scheduler-url or WORKERFLOW_SCHEDULER_URL",
 }
+_RUN_ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -90,13 +113,29 @@ class UrlTarget(Target):
         api_token: str | None = None,
         ops_token: str | None = None,
         allow_writes: bool | None = None,
-        timeout: float = 30.0,
+        routes: Sequence[str] | None = None,
+        rps: float | None = DEFAULT_RPS,
+        request_budget: int | None = DEFAULT_REQUEST_BUDGET,
+        timeout: float = DEFAULT_TIMEOUT,
+        policy: LivePolicy | None = None,
+        session: LiveSession | None = None,
+        transport: httpx.BaseTransport | None = None,
+        run_id: str | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
+        # Imported here: workerflow_kit.live builds on this package's TargetError, so a module-level import
+        # would be circular.
+        from workerflow_kit.live.allowlist import parse_route_list
+        from workerflow_kit.live.policy import LivePolicy
+        from workerflow_kit.live.redact import register
+        from workerflow_kit.live.transport import LiveSession
+
         super().__init__()
         env = os.environ if environ is None else environ
-        if timeout <= 0:
-            raise TargetError(f"timeout must be positive, got {timeout!r}")
+        if run_id is not None:
+            if not _RUN_ID.match(run_id):
+                raise TargetError(f"run id must be 1-32 letters or digits, got {run_id!r}")
+            self.run_id = run_id
 
         def pick(value: str | None, keyword: str) -> str | None:
             chosen = value if value is not None else env.get(ENV_VARS[keyword])
@@ -111,13 +150,26 @@ class UrlTarget(Target):
         if urls["api"] is None:
             raise TargetError(f"the url target needs the api URL: set {_FLAGS['api']}")
         tokens = {"api": pick(api_token, "api_token"), "ops": pick(ops_token, "ops_token")}
+        register(*tokens.values())
         if allow_writes is None:
             allow_writes = _parse_bool(env.get(ENV_VARS["allow_writes"], ""), ENV_VARS["allow_writes"])
         self.allow_writes = allow_writes
+        if session is None:
+            if policy is None:
+                allowed = routes if routes is not None else [env.get(ENV_VARS["routes"], "")]
+                policy = LivePolicy(
+                    routes=parse_route_list(allowed), rps=rps, request_budget=request_budget, timeout=timeout
+                )
+            session = LiveSession(policy)
+        self.session = session
+        self.policy = session.policy
         self.urls = {worker: _check_url(url, f"the {worker} URL") for worker, url in urls.items() if url is not None}
         for worker, url in self.urls.items():
             self._clients[worker] = httpx.Client(
-                base_url=url, headers=auth_headers(tokens.get(worker)), timeout=timeout
+                base_url=url,
+                headers=auth_headers(tokens.get(worker)),
+                timeout=self.policy.timeout,
+                transport=session.transport(worker, transport, base_path=urlsplit(url).path),
             )
 
     @classmethod
@@ -137,3 +189,15 @@ class UrlTarget(Target):
         if self.allow_writes:
             caps.add(Capability.WRITES_ALLOWED)
         return frozenset(caps)
+
+    def describe(self) -> dict[str, object]:
+        policy = self.policy
+        return {
+            **super().describe(),
+            "run_id": self.run_id,
+            "trace_prefix": self.trace_prefix,
+            "routes": list(policy.routes),
+            "rps": policy.rps,
+            "request_budget": policy.request_budget,
+            "timeout": policy.timeout,
+        }
