@@ -141,6 +141,31 @@ async def ops_unauthorized_bare() -> Runtime:
     return runtime
 
 
+async def duplicate_enqueues_again() -> Runtime:
+    """A repeated trace id answers the documented 202 duplicate, but the request is dispatched again first.
+
+    The ledger row is removed and the request handled afresh (so an async route enqueues a second task and the
+    row is stored again, once), then the duplicate answer is returned: only a check that looks past the answer
+    and the ``idempotency_keys`` row sees it.
+    """
+    runtime = await Runtime.start(env=OFFLINE_ENV, handlers=_offline_handlers())
+
+    class Redispatching(RewritingApi):
+        async def fetch(self, request: Request, env: Env) -> Response:
+            response = await super().fetch(request, env)
+            body = _body(response)
+            if response.status == 202 and isinstance(body, dict) and body.get("duplicate") is True:
+                await env["DB"].prepare("DELETE FROM idempotency_keys WHERE trace_id = ?1").bind(body["traceId"]).run()
+                await super().fetch(request, env)
+            return response
+
+    async def keep(request: Request, response: Response) -> Response:
+        return response
+
+    runtime.api = Redispatching(runtime, keep)
+    return runtime
+
+
 BROKEN: dict[str, tuple[str, str]] = {
     # factory (module:name): (the document to fuzz, the check that must name the broken rule)
     "tests.suites.broken_runtimes:cors_origin_not_echoed": ("api", "openapi.cors-origin-echoed"),
@@ -153,5 +178,6 @@ BROKEN: dict[str, tuple[str, str]] = {
     "tests.fuzz.broken:unknown_route_500": ("api", "openapi.no-server-error"),
     "tests.fuzz.broken:token_not_enforced": ("api", "openapi.auth-401"),
     "tests.fuzz.broken:ops_unauthorized_bare": ("ops", "openapi.auth-401"),
+    "tests.fuzz.broken:duplicate_enqueues_again": ("api", "openapi.duplicate-is-202"),
 }
 """Factory -> (document, check id that must fail against it)."""

@@ -68,3 +68,44 @@ def test_refusals_skip_and_tokens_are_masked_everywhere(pytester: pytest.Pyteste
     assert "Bearer ***" in junit
     for text in (output, junit, *(event.message for event in recorder.events)):
         assert TOKEN not in text
+
+
+BUDGET_TESTS = """
+import pytest
+import respx
+
+
+@pytest.fixture(autouse=True)
+def deployment():
+    with respx.mock(assert_all_called=False) as mock:
+        mock.route().respond(200, json={"ok": True})
+        yield
+
+
+@pytest.mark.wf_check("demo.first", "required")
+def test_spends_the_budget(wf_target):
+    for _ in range(3):
+        assert wf_target.api.get("/api/health").status_code == 200
+
+
+@pytest.mark.wf_check("demo.second", "required")
+def test_finds_it_spent(wf_target):
+    wf_target.api.get("/api/health")
+"""
+
+
+def test_an_exhausted_request_budget_skips_the_rest_with_a_reason(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(BUDGET_TESTS)
+    recorder = CheckRecorder()
+    result = pytester.runpytest_inprocess(
+        "--wf-target=url",
+        "--wf-api-url=http://127.0.0.1:9",
+        "--wf-request-budget=3",
+        "--wf-rps=1000",
+        plugins=[recorder],
+    )
+    result.assert_outcomes(passed=1, skipped=1)
+    second = {event.id: event for event in recorder.events}["demo.second"]
+    assert second.outcome == "skipped"
+    assert second.message.startswith("request budget of 3 exhausted after 3 requests (GET ")
+    assert "raise it with --request-budget N" in second.message

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,8 @@ import pytest
 # checks carry the fixture id before it, joined by "-" (``[daily-schedules.fixtures | required]``), so the label
 # is anchored on the suite names rather than on the bracket.
 SUITE_PREFIXES = ("compat", "manifest", "schedules", "runtime-config", "routes", "handlers", "ops", "stateful")
+ROOT = Path(__file__).resolve().parents[2]
+"""The checkout that holds the ``tests`` package (and with it the broken runtimes)."""
 LABEL = re.compile(rf"((?:{'|'.join(SUITE_PREFIXES)})\.[a-z0-9-]+) \| (required|recommended)\]")
 
 
@@ -25,3 +29,9 @@ def checks_by_outcome(result: pytest.RunResult) -> dict[str, set[str]]:
             ids.add(match.group(1))
         found[outcome] = ids
     return found
+
+
+def importable_by_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A served target's server runs in pytester's folder, where ``tests`` is not importable: put this checkout
+    first on the path it inherits, so that ``--wf-runtime-factory=tests.suites.broken...`` is found there too."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))

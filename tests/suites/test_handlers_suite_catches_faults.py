@@ -7,8 +7,8 @@ against:
 * one reference runtime per broken rule (:mod:`tests.suites.broken.handlers`, injected with
   ``--wf-runtime-factory``): exactly the checks (and fixtures) mapped to it fail, the rest pass, and the output
   names the failing check ids with their levels;
-* ``--wf-target=served``: the hermetic checks pass, those needing ``set_env`` or ``stub_outbound`` skip, naming
-  the capability.
+* ``--wf-target=served`` (its control door gives ``set_env`` and ``stub_outbound`` over HTTP): every check and
+  fixture passes, none skips; a broken runtime served with ``--wf-runtime-factory`` is caught the same way.
 
 Every run is pinned (:func:`tests.suites.pinned.run_pinned`): the property checks draw the same examples in any
 process, so the sets of failing checks are exact.
@@ -21,6 +21,7 @@ import re
 import pytest
 
 from tests.suites.broken.handlers import BROKEN, NAMED_BY
+from tests.suites.meta import importable_by_the_server
 from tests.suites.pinned import run_pinned
 from workerflow_kit.suites.fixtures import load_fixtures
 
@@ -32,6 +33,8 @@ CODED_CHECKS = 13
 FIXTURES = {fixture.id for fixture in load_fixtures("handler")}
 ALL_TESTS = CODED_CHECKS + len(FIXTURES)
 RECOMMENDED = {"handlers.fixture-recommended"}
+FIXTURE_CHECK = "handlers.fixture"
+CHAT = "chat_notify"
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -88,30 +91,37 @@ def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> No
     result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{named} | required[]] *"], consecutive=False)
 
 
-def test_served_target_runs_the_hermetic_checks(pytester: pytest.Pytester) -> None:
-    secrets = ["GOOGLEAI_API_KEY=placeholder", "CLEANUP_SIGNING_SECRET=placeholder"]
-    serve_args = [arg for secret in secrets for arg in ("--wf-serve-arg=--env", f"--wf-serve-arg={secret}")]
-    result = run_suite(pytester, "--wf-target=served", "-rs", *serve_args)
+SERVE_SECRETS = [
+    arg
+    for secret in ("GOOGLEAI_API_KEY=placeholder", "CLEANUP_SIGNING_SECRET=placeholder")
+    for arg in ("--wf-serve-arg=--env", f"--wf-serve-arg={secret}")
+]
+
+
+def test_served_target_passes_every_check(pytester: pytest.Pytester) -> None:
+    """With the control door (set_env, stub_outbound) nothing skips any more: the same tests as in process."""
+    result = run_suite(pytester, "--wf-target=served", *SERVE_SECRETS)
+    result.assert_outcomes(passed=ALL_TESTS)
     found = outcomes(result)
-    assert found["failed"] == set()
-    assert {
-        "handlers.dispatch-unknown-route",
-        "handlers.error-contract",
-        "handlers.heartbeat-defaults",
-        "handlers.webhook-echo-property",
-        "handlers.lead-normalizer-property",
-        "handlers.cleanup-options-property",
-        "handlers.fixture::handler/webhook_echo/unwraps-client-body-key",
-        "handlers.fixture::handler/lead_normalizer/fixture-ava",
-        "handlers.fixture::handler/cleanup_daily/retention-half-is-0",
-    } <= found["passed"]
-    assert {
-        "handlers.smoke-every-handler",
-        "handlers.chat-notify-requires-webhook",
-        "handlers.fixture::handler/chat_notify/fixture-delivers",
-        "handlers.fixture::handler/cleanup_daily/secret-missing-is-a-config-error",
-    } <= found["skipped"]
-    assert not any(key.startswith("handlers.fixture::handler/chat_notify/") for key in found["passed"])
-    reasons = [line for line in result.outlines if line.startswith("SKIPPED")]
-    assert reasons
-    assert all("which target 'served' lacks" in line for line in reasons)
+    assert {key.partition("::")[2] for key in found["passed"] if "::" in key} == FIXTURES
+    assert len({key for key in found["passed"] if "::" not in key}) == CODED_CHECKS
+
+
+def test_served_target_catches_a_broken_handler_over_http(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """chat_notify's webhook precedence, observed through env set and outbound stubs in the server process."""
+    importable_by_the_server(monkeypatch)
+    factory = "chat_precedence_swapped"
+    result = run_suite(
+        pytester, "--wf-target=served", *SERVE_SECRETS, f"--wf-runtime-factory={FACTORY_MODULE}:{factory}", "-k", CHAT
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    found = outcomes(result)
+    chat_fixtures = {f"{FIXTURE_CHECK}::{fixture}" for fixture in FIXTURES if fixture.startswith(f"handler/{CHAT}/")}
+    assert found == {
+        "passed": chat_fixtures - BROKEN[factory] | {"handlers.chat-notify-requires-webhook"},
+        "skipped": set(),
+        "failed": set(BROKEN[factory]),
+    }
+    result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{NAMED_BY[factory]} | required[]] *"], consecutive=False)

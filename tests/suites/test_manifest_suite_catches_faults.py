@@ -2,7 +2,9 @@
 
 Each run is a real ``pytest --pyargs workerflow_kit.suites.manifest`` (through ``pytester``, in this process)
 against the reference (every check passes) and against each runtime of :mod:`tests.suites.broken.manifest`
-(exactly the checks mapped to it fail, and the output names each with its level).
+(exactly the checks mapped to it fail, and the output names each with its level), and against the served
+target, whose control door sets the manifest env over HTTP (every check passes there, and a broken runtime
+served with ``--wf-runtime-factory`` is caught).
 
 The property checks run under :data:`META_PROFILE` through :func:`tests.suites.pinned.run_pinned`:
 derandomized, without an example database, with every kit module imported first and the suite module imported
@@ -16,6 +18,8 @@ import pytest
 from hypothesis import HealthCheck, Phase, settings
 
 from tests.suites.broken.manifest import BROKEN
+from tests.suites.meta import importable_by_the_server
+from tests.suites.pinned import META_PROFILE as FEW_EXAMPLES
 from tests.suites.pinned import run_pinned
 
 pytest_plugins = ["pytester"]
@@ -52,8 +56,8 @@ settings.register_profile(
 )
 
 
-def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return run_pinned(pytester, "--pyargs", SUITE, "-rfEs", "-p", "no:cacheprovider", *args, profile=META_PROFILE)
+def run_suite(pytester: pytest.Pytester, *args: str, profile: str = META_PROFILE) -> pytest.RunResult:
+    return run_pinned(pytester, "--pyargs", SUITE, "-rfEs", "-p", "no:cacheprovider", *args, profile=profile)
 
 
 def outcomes(result: pytest.RunResult) -> dict[str, list[str]]:
@@ -126,3 +130,29 @@ def test_a_failure_names_the_fixture_and_the_difference(pytester: pytest.Pyteste
         ],
         consecutive=False,
     )
+
+
+def test_served_target_passes_every_check(pytester: pytest.Pytester) -> None:
+    """The manifest env is set over the served runtime's control door (set_env): every check runs there too
+    (with the kit's few-example profile: each property example is a round trip to another process)."""
+    result = run_suite(pytester, "--wf-target=served", profile=FEW_EXAMPLES)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    found = outcomes(result)
+    assert found["failed"] == found["skipped"] == []
+    assert set(found["passed"]) == ALL_CHECK_IDS
+
+
+def test_served_target_catches_a_broken_runtime_over_http(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    importable_by_the_server(monkeypatch)
+    factory = "extra_keys_dropped"
+    result = run_suite(
+        pytester, "--wf-target=served", f"--wf-runtime-factory={FACTORY_MODULE}:{factory}", "-k", "not property"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    found = outcomes(result)
+    assert set(found["failed"]) == BROKEN[factory] == {"manifest.extra-keys-kept"}
+    assert found["skipped"] == []
+    assert set(found["passed"]) == {check for check in ALL_CHECK_IDS if "property" not in check} - BROKEN[factory]
+    result.stdout.fnmatch_lines(["E   *CheckFailed: [[]manifest.extra-keys-kept | required[]] *"], consecutive=False)

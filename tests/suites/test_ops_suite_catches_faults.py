@@ -5,8 +5,10 @@ against the reference in process (every check passes, none skips), the reference
 (the same), and one runtime per broken rule from :mod:`tests.suites.broken.ops` and
 :mod:`tests.suites.broken.ops_more`, injected with
 ``--wf-runtime-factory``: the run fails, exactly the checks that observe the broken rule fail (the rest pass),
-and the output names the rule's check id and level. Every run is pinned (:func:`tests.suites.pinned.run_pinned`),
-so the property checks draw the same examples in any process.
+and the output names the rule's check id and level; and against the served target (the control door gives
+drain, set_env and read-only queries over HTTP): everything passes but the 422 check, which must write D1
+itself and skips saying so, and a broken runtime served with ``--wf-runtime-factory`` is caught. Every run is
+pinned (:func:`tests.suites.pinned.run_pinned`), so the property checks draw the same examples in any process.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pytest
 
 from tests.suites.broken.ops import BROKEN
 from tests.suites.broken.ops_more import BROKEN as BROKEN_MORE
-from tests.suites.meta import checks_by_outcome
+from tests.suites.meta import checks_by_outcome, importable_by_the_server
 from tests.suites.pinned import run_pinned
 
 pytest_plugins = ["pytester"]
@@ -76,3 +78,41 @@ def test_upstream_crash_fails_only_the_recommended_level(pytester: pytest.Pytest
     result = run_suite(pytester, f"--wf-runtime-factory={FACTORY_MODULE}:malformed_escape_crashes")
     failed = result.reprec.listoutcomes()[2]  # type: ignore[attr-defined]
     assert [dict(report.user_properties).get("wf_level") for report in failed] == ["recommended"]
+
+
+INVALID_PAYLOAD = "ops.retry-invalid-payload-422"
+"""The one check that writes D1 itself (a dead letter with an unparsable payload), through ``inspect_db``."""
+
+
+def read_only_skip(result: pytest.RunResult) -> None:
+    """The 422 check is the only skip, and it says why: the control door runs queries with ``query_only`` on."""
+    skipped = result.reprec.listoutcomes()[1]  # type: ignore[attr-defined]
+    assert [dict(report.user_properties).get("wf_check") for report in skipped] == [INVALID_PAYLOAD]
+    reason = skipped[0].longrepr[2]
+    assert reason.startswith("Skipped: writing a dead letter needs a D1 that accepts writes through inspect_db: ")
+    assert "SQLITE_READONLY" in reason
+
+
+def test_served_target_skips_only_what_needs_writable_sql(pytester: pytest.Pytester) -> None:
+    result = run_suite(pytester, "--wf-target=served")
+    assert result.ret == pytest.ExitCode.OK
+    by_outcome = checks_by_outcome(result)
+    assert by_outcome["failed"] == set()
+    assert by_outcome["skipped"] == {INVALID_PAYLOAD}
+    assert len(by_outcome["passed"]) == ALL_CHECKS - 1
+    read_only_skip(result)
+
+
+def test_served_target_catches_a_broken_dashboard_over_http(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    importable_by_the_server(monkeypatch)
+    rule, must_fail = BROKEN["lineage_not_incremented"]
+    result = run_suite(pytester, "--wf-target=served", f"--wf-runtime-factory={FACTORY_MODULE}:lineage_not_incremented")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    by_outcome = checks_by_outcome(result)
+    assert by_outcome["failed"] == set(must_fail) == {rule}
+    assert by_outcome["skipped"] == {INVALID_PAYLOAD}
+    assert len(by_outcome["passed"]) == ALL_CHECKS - 1 - len(must_fail)
+    read_only_skip(result)
+    result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{rule} | required[]] *"], consecutive=False)

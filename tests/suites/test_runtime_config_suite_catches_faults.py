@@ -3,8 +3,8 @@
 Each run is a real ``pytest --pyargs workerflow_kit.suites.runtime_config`` (through ``pytester``, in this
 process) against the reference in process (every check passes), against one reference runtime per broken
 rule (:mod:`tests.suites.broken.runtime_config`: exactly the listed checks fail, the others pass, and the
-output names each failing check with its level), and against the served target, which lacks ``set_env``
-(the checks that need it skip, naming the capability). Every run is pinned
+output names each failing check with its level), and against the served target, whose control door sets the
+env over HTTP (every check passes; a broken runtime served with ``--wf-runtime-factory`` is caught). Every run is pinned
 (:func:`tests.suites.pinned.run_pinned`), so the property check draws the same examples in any process.
 """
 
@@ -15,6 +15,7 @@ import re
 import pytest
 
 from tests.suites.broken.runtime_config import BROKEN
+from tests.suites.meta import importable_by_the_server
 from tests.suites.pinned import run_pinned
 
 pytest_plugins = ["pytester"]
@@ -38,7 +39,7 @@ CHECK_IDS = frozenset(
         "runtime-config.secrets-health-agrees",
     }
 )
-READ_ONLY = frozenset({"runtime-config.health-config-shape", "runtime-config.secrets-health-agrees"})
+GATING = {check_id for check_id in CHECK_IDS if check_id.startswith("runtime-config.gating-")}
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -88,12 +89,27 @@ def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> No
         result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{check_id} | required[]] *"], consecutive=False)
 
 
-def test_served_target_skips_what_needs_set_env(pytester: pytest.Pytester) -> None:
+def test_served_target_passes_every_check(pytester: pytest.Pytester) -> None:
+    """The control door's set_env reaches the served workers: every check runs, none skips."""
     result = run_suite(pytester, "--wf-target=served")
-    by_outcome = checks_by_outcome(result)
-    assert by_outcome["failed"] == set()
-    assert by_outcome["passed"] == READ_ONLY
-    assert by_outcome["skipped"] == CHECK_IDS - READ_ONLY
-    reasons = [line for line in result.outlines if line.startswith("SKIPPED")]
-    assert reasons
-    assert all("requires capability 'set_env' which target 'served' lacks" in line for line in reasons)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert checks_by_outcome(result) == {"passed": set(CHECK_IDS), "skipped": set(), "failed": set()}
+
+
+def test_served_target_catches_a_broken_runtime_over_http(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Gating matched case-insensitively, seen with the gating env set over the control door (gating checks only)."""
+    importable_by_the_server(monkeypatch)
+    factory = "gating_case_insensitive"
+    result = run_suite(
+        pytester, "--wf-target=served", f"--wf-runtime-factory={FACTORY_MODULE}:{factory}", "-k", "test_gating_"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert checks_by_outcome(result) == {
+        "passed": GATING - BROKEN[factory],
+        "skipped": set(),
+        "failed": set(BROKEN[factory]),
+    }
+    for check_id in sorted(BROKEN[factory]):
+        result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{check_id} | required[]] *"], consecutive=False)

@@ -9,7 +9,8 @@ against:
 * one reference runtime per broken rule (:mod:`tests.suites.broken.schedules`, injected with
   ``--wf-runtime-factory``): exactly the expected checks fail (plus the Q1 finding), the rest pass, and the
   output names the broken rule's check id and level, in the test name and in the failure message;
-* ``--wf-target=served``: the checks that need only HTTP pass, the others skip naming the capability.
+* ``--wf-target=served`` (clock, drain and queries over its control door): the same outcome as in process, and
+  a broken runtime served with ``--wf-runtime-factory`` is caught over HTTP.
 
 Every run is pinned (:func:`tests.suites.pinned.run_pinned`), so the property checks draw the same examples in
 any process.
@@ -17,12 +18,10 @@ any process.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.suites.broken.schedules import ALWAYS_FAILS, BROKEN, RULE
-from tests.suites.meta import checks_by_outcome
+from tests.suites.meta import checks_by_outcome, importable_by_the_server
 from tests.suites.pinned import run_pinned
 
 pytest_plugins = ["pytester"]
@@ -47,7 +46,6 @@ ALL_CHECKS = {
     "schedules.dev-cron-duplicate",
 }
 FIXTURE_CHECK = {"schedules.fixtures"}
-HTTP_ONLY = {"schedules.dev-cron-accepted", "schedules.dev-cron-unknown-404", "schedules.dev-cron-duplicate"}
 
 
 def run_suite(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
@@ -92,12 +90,28 @@ def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> No
     result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{rule} | required[]] *"], consecutive=False)
 
 
-def test_served_target_skips_what_it_cannot_observe(pytester: pytest.Pytester) -> None:
+def test_served_target_fails_only_the_q1_finding(pytester: pytest.Pytester) -> None:
+    """The control door gives the clock, drain and queries over HTTP: the served reference runs every check and
+    answers as in process."""
     result = run_suite(pytester, "--wf-target=served")
     by_outcome = checks_by_outcome(result)
-    assert by_outcome["failed"] == set()
-    assert by_outcome["passed"] == HTTP_ONLY
-    assert by_outcome["skipped"] == ALL_CHECKS - HTTP_ONLY
-    reasons = [line for line in result.outlines if line.startswith("SKIPPED")]
-    assert reasons
-    assert all(re.search(r"requires capability '[a-z_]+' which target 'served' lacks", line) for line in reasons)
+    assert by_outcome == {"passed": ALL_CHECKS - ALWAYS_FAILS, "skipped": set(), "failed": set(ALWAYS_FAILS)}
+    assert failed_levels(result) == {"schedules.builtins-reachable": "recommended"}
+    result.stdout.fnmatch_lines(
+        ["E   *CheckFailed: [[]schedules.builtins-reachable | recommended[]] *heartbeat_hourly*cleanup_daily*Q1*"],
+        consecutive=False,
+    )
+
+
+def test_served_target_catches_a_broken_scheduler_over_http(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """POSIX weekday semantics, seen by advancing the served runtime's virtual clock (that check only)."""
+    importable_by_the_server(monkeypatch)
+    factory = "cron_weekdays_posix"
+    result = run_suite(
+        pytester, "--wf-target=served", f"--wf-runtime-factory={FACTORY_MODULE}:{factory}", "-k", "trigger_fire_times"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert checks_by_outcome(result) == {"passed": set(), "skipped": set(), "failed": set(BROKEN[factory])}
+    result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{RULE[factory]} | required[]] *"], consecutive=False)

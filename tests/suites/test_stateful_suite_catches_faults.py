@@ -6,7 +6,10 @@ against the reference in process, against one reference runtime per broken rule
 Every run is pinned (:func:`tests.suites.pinned.run_pinned`) to a derandomized Hypothesis profile without
 shrinking, so it is repeatable and quick in any process; the failure output must name the broken rule's check
 id and level. A fault may be seen by more than one stateful rule (an acked retryable failure also leaves the
-wrong run status), so the named check must be among the failures, and the reference must pass every check.
+wrong run status), so the named check must be among the failures, and the reference must pass every check. The
+served runtime (drain, clock and set_env over its control door) runs every check but the fault-plan one, which
+needs a handler installed in the runtime object, and catches a broken runtime served with
+``--wf-runtime-factory``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pytest
 from hypothesis import Phase, settings
 
 from tests.suites.broken.stateful import BROKEN
-from tests.suites.meta import checks_by_outcome
+from tests.suites.meta import checks_by_outcome, importable_by_the_server
 from tests.suites.pinned import run_pinned
 from workerflow_kit.suites.stateful import EXAMPLES_SHARE
 
@@ -75,17 +78,36 @@ def test_broken_runtime_is_caught(pytester: pytest.Pytester, factory: str) -> No
     result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{rule} | required[]] *"], consecutive=False)
 
 
-def test_served_target_runs_what_its_capabilities_allow(pytester: pytest.Pytester) -> None:
-    """No drain, clock or set_env: the machine waits for the background queue; the fault-plan check skips."""
+FAULT_PLAN = "stateful.attempts-match-plan"
+
+
+def test_served_target_runs_all_but_the_fault_plan_check(pytester: pytest.Pytester) -> None:
+    """Drain, clock and set_env come over the control door, so the machine runs as in process; only the fault-plan
+    check skips: it installs a failing handler in the runtime object, which a served process does not expose."""
+    result = run_suite(pytester, "--wf-target=served", profile=SERVED)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    by_outcome = checks_by_outcome(result)
+    assert by_outcome == {"passed": ALL_CHECKS - {FAULT_PLAN}, "skipped": {FAULT_PLAN}, "failed": set()}
+    skipped = result.reprec.listoutcomes()[1]  # type: ignore[attr-defined]
+    assert [report.longrepr[2] for report in skipped] == [
+        "Skipped: requires a runtime hook to install a fault handler, which target 'served' lacks"
+    ]
+
+
+def test_served_target_catches_a_broken_runtime_over_http(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    importable_by_the_server(monkeypatch)
+    factory = "summary_off_by_one"
+    rule = BROKEN[factory]
     result = run_suite(
         pytester,
         "--wf-target=served",
-        "--wf-serve-arg=--queue-profile",
-        "--wf-serve-arg=miniflare",
+        f"--wf-runtime-factory={FACTORY_MODULE}:{factory}",
+        "-k",
+        "ops_counts_equal_db",
         profile=SERVED,
     )
-    by_outcome = checks_by_outcome(result)
-    assert by_outcome["failed"] == set()
-    assert by_outcome["skipped"] == {"stateful.attempts-match-plan"}
-    assert by_outcome["passed"] == ALL_CHECKS - {"stateful.attempts-match-plan"}
-    result.stdout.fnmatch_lines(["SKIPPED*requires capability 'set_env' which target 'served' lacks*"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert checks_by_outcome(result) == {"passed": set(), "skipped": set(), "failed": {rule}}
+    result.stdout.fnmatch_lines([f"E   *CheckFailed: [[]{rule} | required[]] *"], consecutive=False)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from workerflow_kit.targets import Capability, MissingCapability, TargetError, UrlTarget
+from workerflow_kit.targets.base import strip_header_padding
 
 ENV = {
     "WORKERFLOW_API_URL": "http://127.0.0.1:8787/",
@@ -99,3 +102,59 @@ def test_tokens_never_shown() -> None:
         shown = repr(target) + json.dumps(target.describe())
     assert "s3cret" not in shown
     assert "http://127.0.0.1:8787" in shown
+
+
+def test_padded_header_values_are_sent_trimmed() -> None:
+    seen: list[httpx.Headers] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers)
+        return httpx.Response(202, json={"accepted": True})
+
+    mock = httpx.MockTransport(handler)
+    with UrlTarget(api_url="http://127.0.0.1:8787", allow_writes=True, transport=mock, environ={}) as target:
+        target.api.get("/api/health", headers={"x-trace-id": "  wfkit-t-1\t", "origin": "https://a.example"})
+    assert seen[0]["x-trace-id"] == "wfkit-t-1"
+    assert seen[0]["origin"] == "https://a.example"
+
+
+def test_a_padded_trace_id_reaches_a_real_server() -> None:
+    """h11 refuses to send a padded header value at all; over a socket the target sends it trimmed."""
+    received: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append(self.headers.get("x-trace-id"))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with UrlTarget(api_url=url, environ={}) as target:
+            response = target.api.get("/api/health", headers={"x-trace-id": " \tpadded-trace  "})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status_code == 200
+    assert received == ["padded-trace"]
+
+
+def test_repeated_headers_keep_every_value_when_trimmed() -> None:
+    headers = [("x-a", " one "), ("x-a", "two\t"), ("x-b", "plain"), ("x-c", " caf\u00e9 ")]
+    request = httpx.Request("GET", "http://x/", headers=httpx.Headers(headers, encoding="latin-1"))
+    strip_header_padding(request)
+    assert request.headers.multi_items() == [
+        ("host", "x"),
+        ("x-a", "one"),
+        ("x-a", "two"),
+        ("x-b", "plain"),
+        ("x-c", "caf\u00e9"),
+    ]
+    assert request.headers.raw[-1] == (b"x-c", "caf\u00e9".encode("latin-1"))

@@ -38,6 +38,15 @@ from typing import TYPE_CHECKING, Any, Final
 import click
 from pluggy import HookimplMarker
 
+from workerflow_kit.cli.options import (
+    URL_WORKERS,
+    import_runtime_factory,
+    path_option,
+    refuse,
+    target_options,
+    url_flags_given,
+    url_target_options,
+)
 from workerflow_kit.suites import SUITE_MODULES
 
 if TYPE_CHECKING:
@@ -72,8 +81,6 @@ SUITES_PACKAGE: Final = "workerflow_kit.suites"
 _PACKAGE_DIR: Final = Path(__file__).resolve().parent.parent
 _PROBE_TIMEOUT: Final = 5.0
 _HEALTH_PATHS: Final = {"api": "/api/health", "ops": "/health", "workflow": "/health", "scheduler": "/"}
-_URL_FLAGS: Final = ("--api-url", "--ops-url", "--workflow-url", "--scheduler-url", "--allow-writes")
-_WORKERS: Final = ("api", "ops", "workflow", "scheduler")
 PROFILES: Final = ("quick", "ci", "thorough")
 """The names of :data:`workerflow_kit.suites.profiles.PROFILES`, repeated so that help does not import Hypothesis."""
 
@@ -419,12 +426,6 @@ def _suite_names(names: Sequence[str]) -> list[str]:
     return chosen
 
 
-def _refuse(target: str, flags: Iterable[str]) -> None:
-    given = list(flags)
-    if given:
-        raise click.UsageError(f"{', '.join(given)} do(es) not apply to --target {target}")
-
-
 def _probe(urls: dict[str, str]) -> str | None:
     """``None`` when every worker URL answers its health path (any HTTP status), else what did not answer."""
     import httpx
@@ -493,67 +494,8 @@ A failing run of quick or thorough prints its seed; --seed N replays it.
     metavar="NAME",
     help=f"Run this suite (repeatable; default: all). One of: {', '.join(SUITE_MODULES)}.",
 )
-@click.option(
-    "--target",
-    default=None,
-    metavar="KIND|NAME",
-    help="inprocess (the reference in process), served ('workerflow-kit serve' on loopback), url (a running "
-    "deployment), or a target name of the config file. Default: the file's default-target, else inprocess.",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    metavar="FILE",
-    help="The kit config file (default: ./workerflow-kit.toml, else [tool.workerflow-kit] in ./pyproject.toml).",
-)
-@click.option(
-    "--routes",
-    multiple=True,
-    metavar="NAMES",
-    help="url: route paths (and schedule:<id>) checks may invoke; comma-separated, repeatable, '*' for all. "
-    "Default: none.",
-)
-@click.option(
-    "--rps",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    metavar="N",
-    help="url: at most N requests per second, all workers together (default 10).",
-)
-@click.option(
-    "--request-budget",
-    type=click.IntRange(min=1),
-    default=None,
-    metavar="N",
-    help="url: at most N requests in the run, retries included (default 500).",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=None,
-    metavar="SECONDS",
-    help="url: seconds per request (default 30).",
-)
-@click.option("--api-url", metavar="URL", help="url target: api worker base URL (or WORKERFLOW_API_URL).")
-@click.option("--ops-url", metavar="URL", help="url target: ops dashboard base URL (or WORKERFLOW_OPS_URL).")
-@click.option(
-    "--workflow-url", metavar="URL", help="url target: workflow worker base URL (or WORKERFLOW_WORKFLOW_URL)."
-)
-@click.option(
-    "--scheduler-url",
-    metavar="URL",
-    help="url target: scheduler base URL with wrangler's /__scheduled door (or WORKERFLOW_SCHEDULER_URL).",
-)
-@click.option("--api-token", metavar="TOKEN", help="Token sent to the api worker (or WORKERFLOW_API_TOKEN).")
-@click.option("--ops-token", metavar="TOKEN", help="Token sent to the ops dashboard (or WORKERFLOW_OPS_TOKEN).")
-@click.option(
-    "--allow-writes",
-    is_flag=True,
-    default=None,
-    help="url target: run checks that store or enqueue (or WORKERFLOW_ALLOW_WRITES=1). Default: read-only.",
-)
+@target_options()
+@url_target_options()
 @click.option(
     "--profile",
     type=click.Choice(PROFILES),
@@ -561,11 +503,10 @@ A failing run of quick or thorough prints its seed; --seed N replays it.
     help="Hypothesis profile: quick, ci (derandomized) or thorough. Default: ci when CI is set, else quick.",
 )
 @click.option("--seed", type=int, default=None, help="Hypothesis seed (quick/thorough), to replay a failing run.")
-@click.option(
+@path_option(
     "--project",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
     metavar="PATH",
+    file_okay=False,
     help="inprocess/served: a WorkerFlow checkout (its cloudflare/ folder or the repository root) to run "
     "instead of the bundled v0.1 baseline.",
 )
@@ -585,11 +526,9 @@ A failing run of quick or thorough prints its seed; --seed N replays it.
     "installed packages (custom wiring, or a deliberately broken runtime to prove the suites catch it); served "
     "passes it to 'workerflow-kit serve --runtime-factory'.",
 )
-@click.option(
+@path_option(
     "--junit-xml",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    metavar="FILE",
+    dir_okay=False,
     help="Also write a JUnit XML report (each test case carries wf_check and wf_level properties).",
 )
 @click.option("-k", "keyword", metavar="EXPR", default=None, help="Only checks whose names match (pytest -k).")
@@ -663,23 +602,23 @@ def check(
             if value is not None
         },
     }
-    api_url, ops_url, workflow_url, scheduler_url = (setting.get(f"{w}_url") for w in _WORKERS)
+    api_url, ops_url, workflow_url, scheduler_url = (setting.get(f"{w}_url") for w in URL_WORKERS)
     api_token, ops_token, allow_writes = setting.get("api_token"), setting.get("ops_token"), setting.get("allow_writes")
     if project is None and picked.options.get("project"):
         project = Path(picked.options["project"])
     options: list[str] = [f"--wf-target={target}"]
     urls = {"api": api_url, "ops": ops_url, "workflow": workflow_url, "scheduler": scheduler_url}
-    url_flags = [flag for flag, value in zip(_URL_FLAGS, [*urls.values(), allow_writes], strict=True) if value]
+    url_flags = url_flags_given(urls, allow_writes)
     url_flags += [flag for flag, value in live_flags.items() if value]
     if target != "url":
-        _refuse(target, url_flags)
+        refuse(target, url_flags)
     if target == "url" and runtime_factory:
-        _refuse(target, ["--runtime-factory"])
+        refuse(target, ["--runtime-factory"])
     if target == "inprocess" and (api_token or ops_token):
-        _refuse(target, [f for f, v in (("--api-token", api_token), ("--ops-token", ops_token)) if v])
+        refuse(target, [f for f, v in (("--api-token", api_token), ("--ops-token", ops_token)) if v])
     if project is not None:
         if target == "url":
-            _refuse(target, ["--project"])
+            refuse(target, ["--project"])
         if runtime_factory:
             raise click.UsageError("--project does not apply with --runtime-factory: give the factory the project")
         from workerflow_kit.contracts.project import load_project
@@ -687,11 +626,7 @@ def check(
         load_project(project)  # a KitError (exit 2) names what is wrong with the checkout
         options.append(f"--wf-project={project}")
     if runtime_factory:
-        from workerflow_kit.targets.inprocess import load_runtime_factory
-
-        if os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())  # MODULE is looked up from the current folder too, as with python -m
-        load_runtime_factory(runtime_factory)  # a TargetError (exit 2) names what cannot be imported
+        import_runtime_factory(runtime_factory)  # a TargetError (exit 2) names what cannot be imported
         options.append(f"--wf-runtime-factory={runtime_factory}")
     for directory in fixture_dirs:
         if not directory.is_dir():

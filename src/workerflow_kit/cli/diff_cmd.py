@@ -7,6 +7,7 @@ from typing import NoReturn
 
 import click
 
+from workerflow_kit.cli.options import path_option
 from workerflow_kit.contracts.compat import (
     FAIL_ON,
     RULES,
@@ -51,19 +52,14 @@ def _fail(message: str) -> NoReturn:
     show_default=True,
     help="text: grouped by level with a verdict line; json: one document; junit: JUnit XML, a test case per rule.",
 )
-@click.option(
+@path_option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    metavar="FILE",
+    dir_okay=False,
     help="Write the report to FILE instead of stdout (the verdict line still goes to stdout).",
 )
-@click.option(
+@path_option(
     "--overrides",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
     help="A YAML or JSON file that raises, lowers or ignores rules (schemas/compat-overrides.schema.json).",
 )
 @click.option(

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import click
 
+from workerflow_kit.cli.options import url_flags_given, url_target_options
 from workerflow_kit.errors import ContractError, FileProblem, KitError
 
 if TYPE_CHECKING:
@@ -29,7 +30,6 @@ EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_UNREACHABLE: Final = 3
-_URL_FLAGS: Final = ("--api-url", "--ops-url", "--workflow-url", "--scheduler-url", "--allow-writes")
 
 
 @click.group(short_help="Write fixtures from real runs, validate them, run them against a target.")
@@ -264,13 +264,14 @@ def validate(quiet: bool, paths: tuple[Path, ...]) -> None:
     show_default=True,
     help="Where to run: the reference in process, 'workerflow-kit serve' on loopback, or URLs.",
 )
-@click.option("--api-url", metavar="URL", help="url target: api worker base URL (or WORKERFLOW_API_URL).")
-@click.option("--ops-url", metavar="URL", help="url target: ops dashboard base URL (async runs are read there).")
-@click.option("--workflow-url", metavar="URL", help="url target: workflow worker base URL (handler fixtures).")
-@click.option("--scheduler-url", metavar="URL", help="url target: scheduler base URL.")
-@click.option("--api-token", metavar="TOKEN", help="Token sent to the api worker (or WORKERFLOW_API_TOKEN).")
-@click.option("--ops-token", metavar="TOKEN", help="Token sent to the ops dashboard (or WORKERFLOW_OPS_TOKEN).")
-@click.option("--allow-writes", is_flag=True, default=None, help="url target: send requests that store or enqueue.")
+@url_target_options(
+    allow_writes_help="url target: send requests that store or enqueue.",
+    help={
+        "--ops-url": "url target: ops dashboard base URL (async runs are read there).",
+        "--workflow-url": "url target: workflow worker base URL (handler fixtures).",
+        "--scheduler-url": "url target: scheduler base URL.",
+    },
+)
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
               help="Seconds to wait for an async run to finish.")  # fmt: skip
 @_ENV_OPTION
@@ -324,9 +325,8 @@ def run(
     if problems:
         raise FileProblem("fixture files that cannot run:\n" + "\n".join(f"  {p}" for p in problems))
     env = _env(env_pairs)
-    given = [
-        f for f, v in zip(_URL_FLAGS, (api_url, ops_url, workflow_url, scheduler_url, allow_writes), strict=True) if v
-    ]
+    urls = {"api": api_url, "ops": ops_url, "workflow": workflow_url, "scheduler": scheduler_url}
+    given = url_flags_given(urls, allow_writes)
     if target != "url" and given:
         raise click.UsageError(f"{', '.join(given)} only appl(ies) to --target url")
     if target == "url" and (env or handler_specs):

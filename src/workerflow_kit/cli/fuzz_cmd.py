@@ -10,14 +10,19 @@ unreachable or could not be started.
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import click
 
 from workerflow_kit.cli.check_cmd import EXIT_CONFIG, EXIT_UNREACHABLE, CheckEvent, Verdict
+from workerflow_kit.cli.options import (
+    import_runtime_factory,
+    path_option,
+    refuse,
+    url_flags_given,
+    url_target_options,
+)
 
 if TYPE_CHECKING:
     from workerflow_kit.fuzz import FuzzReport
@@ -25,13 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["fuzz"]
 
-_URL_FLAGS: Final = ("--api-url", "--ops-url", "--allow-writes")
 _HEALTH: Final = {"api": "/api/health", "ops": "/health"}
-
-
-def _refuse(target: str, flags: list[str]) -> None:
-    if flags:
-        raise click.UsageError(f"{', '.join(flags)} do(es) not apply to --target {target}")
 
 
 def _target_options(
@@ -46,9 +45,9 @@ def _target_options(
     runtime_factory: str | None,
 ) -> dict[str, Any]:
     """Keyword options of the chosen target, refusing flags that do not apply to it."""
-    url_flags = [flag for flag, value in zip(_URL_FLAGS, (api_url, ops_url, allow_writes), strict=True) if value]
+    url_flags = url_flags_given({"api": api_url, "ops": ops_url}, allow_writes)
     if target == "url":
-        _refuse(target, [f for f, v in (("--project", project), ("--runtime-factory", runtime_factory)) if v])
+        refuse(target, [f for f, v in (("--project", project), ("--runtime-factory", runtime_factory)) if v])
         return {
             "api_url": api_url,
             "ops_url": ops_url,
@@ -56,20 +55,16 @@ def _target_options(
             "ops_token": ops_token,
             "allow_writes": allow_writes,
         }
-    _refuse(target, url_flags)
+    refuse(target, url_flags)
     if target == "served":
-        _refuse(target, ["--runtime-factory"] if runtime_factory else [])
+        refuse(target, ["--runtime-factory"] if runtime_factory else [])
         serve_args = ["--project", str(project)] if project is not None else []
         return {"serve_args": serve_args, "api_token": api_token, "ops_token": ops_token}
-    _refuse(target, [f for f, v in (("--api-token", api_token), ("--ops-token", ops_token)) if v])
+    refuse(target, [f for f, v in (("--api-token", api_token), ("--ops-token", ops_token)) if v])
     if runtime_factory and project is not None:
         raise click.UsageError("--project does not apply with --runtime-factory: give the factory the project")
     if runtime_factory:
-        from workerflow_kit.targets.inprocess import load_runtime_factory
-
-        if os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())  # MODULE is looked up from the current folder too, as with python -m
-        return {"runtime_factory": load_runtime_factory(runtime_factory)}
+        return {"runtime_factory": import_runtime_factory(runtime_factory)}
     return {"project": project}
 
 
@@ -152,15 +147,10 @@ Exit codes: 0 no required check failed (--strict: none failed), 1 a required che
     show_default=True,
     help="The reference in process, 'workerflow-kit serve' on loopback, or a running deployment by URL.",
 )
-@click.option("--api-url", metavar="URL", help="url target: api worker base URL (or WORKERFLOW_API_URL).")
-@click.option("--ops-url", metavar="URL", help="url target: ops dashboard base URL (or WORKERFLOW_OPS_URL).")
-@click.option("--api-token", metavar="TOKEN", help="Token sent to the api worker (or WORKERFLOW_API_TOKEN).")
-@click.option("--ops-token", metavar="TOKEN", help="Token sent to the ops dashboard (or WORKERFLOW_OPS_TOKEN).")
-@click.option(
-    "--allow-writes",
-    is_flag=True,
-    default=None,
-    help="url target: fuzz operations that store or enqueue too (or WORKERFLOW_ALLOW_WRITES=1). Default: GET/HEAD.",
+@url_target_options(
+    workers=("api", "ops"),
+    allow_writes_help="url target: fuzz operations that store or enqueue too (or WORKERFLOW_ALLOW_WRITES=1). "
+    "Default: GET/HEAD.",
 )
 @click.option(
     "--document",
@@ -180,11 +170,10 @@ Exit codes: 0 no required check failed (--strict: none failed), 1 a required che
     "--max-time", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS", help="Stop after this."
 )
 @click.option("--seed", type=int, default=None, help="Hypothesis seed (default: derandomized, same cases each run).")
-@click.option(
+@path_option(
     "--project",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
     metavar="PATH",
+    file_okay=False,
     help="inprocess/served: a WorkerFlow checkout to run instead of the bundled v0.1 baseline.",
 )
 @click.option(

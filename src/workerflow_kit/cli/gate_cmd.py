@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from workerflow_kit.cli.check_cmd import PROFILES
+from workerflow_kit.cli.options import target_options, url_target_options
 from workerflow_kit.errors import FileProblem
 from workerflow_kit.gate.baseline import DEFAULT_BASELINE, Baseline, load_baseline, write_baseline
 from workerflow_kit.gate.events import Bus
@@ -115,21 +116,20 @@ Exit codes: 0 pass (recommended failures are reported; --strict fails on them), 
     metavar="NAME",
     help=f"Run only this suite (repeatable; default: all). One of: {', '.join(SUITE_MODULES)}.",
 )
-@click.option(
-    "--target",
-    type=click.Choice(["inprocess", "served", "url"]),
-    default="inprocess",
-    show_default=True,
-    help="The reference in process, 'workerflow-kit serve' on loopback, or a running deployment by URL.",
+@target_options()
+@url_target_options(
+    help={
+        "--api-token": "Token sent to the api worker (or WORKERFLOW_API_TOKEN); redacted in every report.",
+        "--ops-token": "Token sent to the ops dashboard (or WORKERFLOW_OPS_TOKEN); redacted in every report.",
+    },
 )
-@click.option("--api-url", metavar="URL", help="url target: api worker base URL (or WORKERFLOW_API_URL).")
-@click.option("--ops-url", metavar="URL", help="url target: ops dashboard base URL (or WORKERFLOW_OPS_URL).")
-@click.option("--workflow-url", metavar="URL", help="url target: workflow worker base URL.")
-@click.option("--scheduler-url", metavar="URL", help="url target: scheduler base URL (wrangler's /__scheduled).")
-@click.option("--api-token", metavar="TOKEN", help="Token sent to the api worker (redacted in every report).")
-@click.option("--ops-token", metavar="TOKEN", help="Token sent to the ops dashboard (redacted in every report).")
-@click.option("--allow-writes", is_flag=True, default=None, help="url target: run checks that store or enqueue.")
-@click.option("--profile", type=click.Choice(PROFILES), default=None, help="Hypothesis profile (default as check).")
+@click.option(
+    "--profile",
+    type=click.Choice(PROFILES),
+    default=None,
+    help="Hypothesis profile. Default: the config file's, else ci (derandomized: the same cases on every run); "
+    "quick for a url target.",
+)
 @click.option("--seed", type=int, default=None, help="Hypothesis seed (quick/thorough), to replay a run.")
 @click.option(
     "--project",
@@ -170,20 +170,12 @@ Exit codes: 0 pass (recommended failures are reported; --strict fails on them), 
     is_flag=True,
     help="Write this run's failures into the baseline (existing reasons kept, new ones get a TODO reason).",
 )
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    metavar="FILE",
-    help="Kit config file (default: workerflow-kit.toml or pyproject.toml here); gives profile and baseline.",
-)
 @click.pass_context
 def gate(
     ctx: click.Context,
     *,
     suites: tuple[str, ...],
-    target: str,
+    target: str | None,
     api_url: str | None,
     ops_url: str | None,
     workflow_url: str | None,
@@ -191,6 +183,10 @@ def gate(
     api_token: str | None,
     ops_token: str | None,
     allow_writes: bool | None,
+    routes: tuple[str, ...],
+    rps: float | None,
+    request_budget: int | None,
+    timeout: float | None,
     profile: str | None,
     seed: int | None,
     project: Path | None,
@@ -217,9 +213,14 @@ def gate(
     config = _kit_config(config_file)
     baseline = _baseline(baseline_file, config, update=baseline_update)
     profile = profile or (getattr(config, "profile", None) if config is not None else None)
-    from workerflow_kit.suites.profiles import default_profile, profile_settings
+    from workerflow_kit.config import choose_target
+    from workerflow_kit.suites.profiles import profile_settings
 
-    profile = profile or default_profile()
+    picked = choose_target(target, config_path=config_file)
+    kind = picked.kind
+    # A release gate generates the ci profile's thousands of cases, the same on every run; a live deployment gets
+    # the quick profile's few, so the run stays inside its request budget.
+    profile = profile or ("quick" if kind == "url" else "ci")
     if seed is None and not profile_settings(profile).derandomize:
         seed = random.SystemRandom().randrange(2**32)  # chosen here so every report can name it
     try:
@@ -227,27 +228,36 @@ def gate(
     except OSError as exc:
         raise FileProblem(f"cannot create the report folder ({exc.strerror or exc})", path=out) from None
 
-    label = _target_label(target, api_url)
+    label = (
+        _target_label(kind, api_url or picked.options.get("api_url"))
+        if picked.name == kind
+        else f"{picked.name} ({kind})"
+    )
     urls = {"api": api_url, "ops": ops_url, "workflow": workflow_url, "scheduler": scheduler_url}
     tokens = {"api": api_token, "ops": ops_token}
     # Tokens check may take from the environment are masked too.
     secrets = [*tokens.values(), os.environ.get("WORKERFLOW_API_TOKEN"), os.environ.get("WORKERFLOW_OPS_TOKEN")]
     redact = Redactor(tuple(t for t in secrets if t))
     replay = ReplayContext(
-        target=target,
+        target=picked.name,
         urls={k: v for k, v in urls.items() if v},
         tokens=tuple(k for k, v in tokens.items() if v),
         project=str(project) if project else None,
         runtime_factory=runtime_factory,
         allow_writes=bool(allow_writes),
     )
-    check_args = ["--target", target, "--profile", profile]
+    check_args = ["--target", picked.name, "--profile", profile]
+    check_args += ["--config", str(config_file)] if config_file else []
+    check_args += [arg for names in routes for arg in ("--routes", names)]
+    check_args += ["--rps", str(rps)] if rps is not None else []
+    check_args += ["--request-budget", str(request_budget)] if request_budget is not None else []
+    check_args += ["--timeout", str(timeout)] if timeout is not None else []
     check_args += [arg for name in suites for arg in ("--suite", name)]
     check_args += [arg for worker, url in urls.items() if url for arg in (f"--{worker}-url", url)]
     check_args += [arg for worker, token in tokens.items() if token for arg in (f"--{worker}-token", token)]
     check_args += ["--allow-writes"] if allow_writes else []
     check_args += ["--seed", str(seed)] if seed is not None else []
-    check_args += ["--project", str(project)] if project and target != "url" else []  # a deployment has no checkout
+    check_args += ["--project", str(project)] if project and kind != "url" else []  # a deployment has no checkout
     check_args += [arg for directory in fixture_dirs for arg in ("--fixtures", str(directory))]
     check_args += ["--runtime-factory", runtime_factory] if runtime_factory else []
     check_args += ["-k", keyword] if keyword else []

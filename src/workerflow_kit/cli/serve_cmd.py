@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from workerflow_kit.cli.options import import_runtime_factory, path_option
 from workerflow_kit.contracts.documents import load_document
 from workerflow_kit.contracts.manifest import MODE_VAR, ROUTES_VAR, SCHEDULES_VAR
 from workerflow_kit.contracts.schemas import validate_file
@@ -117,47 +116,17 @@ Then:
     metavar="KEY=VALUE",
     help="A var or secret every worker sees (repeatable; beats --env-file).",
 )
-@click.option(
-    "--env-file",
-    type=click.Path(path_type=Path, dir_okay=True),
-    default=None,
-    metavar="FILE",
-    help="Dotenv file of vars and secrets, like wrangler's .dev.vars.",
-)
+@path_option("--env-file", help="Dotenv file of vars and secrets, like wrangler's .dev.vars.")
 @click.option(
     "--manifest-mode",
     type=click.Choice(["legacy", "config"]),
     default=None,
     help="Sets MANIFEST_MODE (config is implied by --routes-config/--schedules-config).",
 )
-@click.option(
-    "--routes-config",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="Routes config (schema-checked), passed as ROUTES_CONFIG_JSON.",
-)
-@click.option(
-    "--schedules-config",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="Schedules config (schema-checked), passed as SCHEDULES_CONFIG_JSON.",
-)
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="FILE",
-    help="SQLite file for D1 and the queue, so state survives a restart (default: in memory).",
-)
-@click.option(
-    "--project",
-    type=click.Path(path_type=Path),
-    default=None,
-    metavar="PATH",
-    help="A WorkerFlow checkout to serve (default: the bundled v0.1 baseline).",
-)
+@path_option("--routes-config", help="Routes config (schema-checked), passed as ROUTES_CONFIG_JSON.")
+@path_option("--schedules-config", help="Schedules config (schema-checked), passed as SCHEDULES_CONFIG_JSON.")
+@path_option("--db", help="SQLite file for D1 and the queue, so state survives a restart (default: in memory).")
+@path_option("--project", metavar="PATH", help="A WorkerFlow checkout to serve (default: the bundled v0.1 baseline).")
 @click.option(
     "--queue-profile",
     type=click.Choice(["cloudflare", "miniflare"]),
@@ -287,8 +256,4 @@ def _runtime_factory(
     ]
     if owned:
         raise click.UsageError(f"{', '.join(owned)} do(es) not apply with --runtime-factory: the factory chooses them")
-    from workerflow_kit.targets.inprocess import load_runtime_factory
-
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    return load_runtime_factory(spec)
+    return import_runtime_factory(spec)

@@ -212,7 +212,14 @@ def workerflow_no_server_error(ctx: CheckContext, response: Response, case: Case
 
 @schemathesis.check
 def workerflow_duplicate_is_202(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """Sending an accepted api request again (same trace id) answers 202 with the duplicate shape."""
+    """Sending an accepted api request again (same trace id) answers 202 with the duplicate shape, and starts nothing.
+
+    Only a trace id the request chose is repeated: without one, or with a blank one ("blank means none"), the
+    worker picks a fresh id, so the same request again is a new request, not a duplicate. Where the target can
+    read D1, the id is stored once. Where it can drain the queue on a virtual clock (time moves only when told,
+    so nothing else enqueues meanwhile), the queue is drained before the re-send and must have nothing to deliver
+    after it: a duplicate that enqueued (or re-ran through the queue) a second task fails.
+    """
     session = active()
     if session is None or session.document != "api" or case.method.upper() != "POST":
         return True
@@ -232,6 +239,10 @@ def workerflow_duplicate_is_202(ctx: CheckContext, response: Response, case: Cas
     expected: dict[str, Any] = {"accepted": True, "duplicate": True, "traceId": trace_id}
     if "scheduleId" in body:
         expected["scheduleId"] = body["scheduleId"]
+    target = session.target
+    counts_queue = target.has(Capability.DRAIN_QUEUE, Capability.CLOCK)
+    if counts_queue:
+        target.drain()  # the first request's task (and any other pending one) runs now
     again = session.resend()
     if again.status_code != 202 or _json(again.content) != expected:
         raise _fail(
@@ -240,10 +251,19 @@ def workerflow_duplicate_is_202(ctx: CheckContext, response: Response, case: Cas
             f"the same request again (trace id {trace_id!r}) answered {again.status_code} {_shown(again.content)}, "
             f"expected 202 {json.dumps(expected)}",
         )
-    if session.target.has(Capability.INSPECT_DB):
-        rows = session.target.query("SELECT COUNT(*) AS n FROM idempotency_keys WHERE trace_id = ?", trace_id)
+    if target.has(Capability.INSPECT_DB):
+        rows = target.query("SELECT COUNT(*) AS n FROM idempotency_keys WHERE trace_id = ?", trace_id)
         if rows and rows[0].get("n") != 1:
             raise _fail("openapi.duplicate-is-202", case, f"trace id {trace_id!r} stored {rows[0].get('n')} times")
+    if counts_queue:
+        batches = target.drain()
+        if batches:
+            raise _fail(
+                "openapi.duplicate-is-202",
+                case,
+                f"the duplicate of trace id {trace_id!r} answered 202 duplicate but enqueued a second task: the queue, "
+                f"empty before it was sent, delivered {batches} batch(es) after it",
+            )
     return None
 
 

@@ -52,13 +52,39 @@ def build_request(
             body["data"] = data
         elif data is not None:
             body["content"] = data if isinstance(data, bytes) else str(data).encode("utf-8")
-    if kwargs.get("files"):
-        body["files"] = kwargs["files"]
+    files = _httpx_files(kwargs.get("files"))
+    if files:
+        body["files"] = files
     request = client.build_request(
         kwargs["method"], kwargs["url"], params=kwargs.get("params") or None, headers=headers, **body
     )
     request.read()  # multipart bodies stream; the checks, re-sends and reproductions need the bytes
     return request
+
+
+def _httpx_files(files: Any) -> list[tuple[str, tuple[Any, ...]]]:
+    """Schemathesis's multipart parts (shaped for ``requests``) as the file parts ``httpx`` encodes.
+
+    ``requests`` sends a part's content as it is when it is text or bytes, reads it when it is file-like, leaves
+    out a ``None`` part and writes any other value (an int from a loosely typed form, for instance) as its
+    ``str()``; httpx takes text, bytes or a file-like object only, so the same parts are normalised here. A part
+    given without a ``(filename, content, ...)`` tuple is named after its field, as ``requests`` names it.
+    """
+    if not files:
+        return []
+    pairs = files.items() if isinstance(files, Mapping) else files
+    parts: list[tuple[str, tuple[Any, ...]]] = []
+    for name, value in pairs:
+        if isinstance(value, (tuple, list)):
+            filename, content, *rest = value
+        else:
+            filename, content, rest = str(name), value, []
+        if content is None:
+            continue
+        if not isinstance(content, (bytes, str)) and not hasattr(content, "read"):
+            content = str(content)
+        parts.append((str(name), (filename, content, *rest)))
+    return parts
 
 
 def to_schemathesis(response: httpx.Response) -> StResponse:

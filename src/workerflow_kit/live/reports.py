@@ -1,4 +1,4 @@
-"""Live mode inside pytest: refusals become skips, reports lose their tokens.
+"""Live mode inside pytest: refusals and an exhausted request budget become skips, reports lose their tokens.
 
 The pytest plugin (:mod:`workerflow_kit.suites.plugin`) calls these from its hooks; they hold the logic so the
 plugin stays a list of options, fixtures and one-line hooks.
@@ -13,20 +13,24 @@ from typing import Any
 
 import pytest
 
-from workerflow_kit.live.errors import RouteNotAllowed
+from workerflow_kit.live.errors import BudgetExhausted, RouteNotAllowed
 from workerflow_kit.live.redact import REGISTRY, Redactor
 
 __all__ = ["redact_report", "refusals_as_skips", "route_refusal"]
 
 
-def route_refusal(exc: BaseException | None) -> RouteNotAllowed | None:
-    """The :class:`RouteNotAllowed` behind a test's error: the error itself, its cause or context (a suite that
-    caught the refusal and failed while handling it), or the only kind of error in an exception group
-    (Hypothesis reports distinct failures as one); else ``None``."""
+LiveLimit = RouteNotAllowed | BudgetExhausted
+"""Live mode's own limits: hitting one says nothing about the deployment, so the check is not run, not failed."""
+
+
+def route_refusal(exc: BaseException | None) -> LiveLimit | None:
+    """The :class:`RouteNotAllowed` (or :class:`BudgetExhausted`) behind a test's error: the error itself, its
+    cause or context (a suite that caught the refusal and failed while handling it), or the only kind of error in
+    an exception group (Hypothesis reports distinct failures as one); else ``None``."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if isinstance(exc, RouteNotAllowed):
+        if isinstance(exc, RouteNotAllowed | BudgetExhausted):
             return exc
         if isinstance(exc, BaseExceptionGroup):
             refusals = [route_refusal(inner) for inner in exc.exceptions]
@@ -38,8 +42,9 @@ def route_refusal(exc: BaseException | None) -> RouteNotAllowed | None:
 
 @contextmanager
 def refusals_as_skips() -> Iterator[None]:
-    """Within the block, an error caused by a :class:`RouteNotAllowed` becomes a pytest skip with its message
-    (naming the route and how to allow it), reported at the test's own location."""
+    """Within the block, an error caused by a :class:`RouteNotAllowed` or :class:`BudgetExhausted` becomes a
+    pytest skip with its message (naming the route and how to allow it, or the budget and how to raise it),
+    reported at the test's own location."""
     __tracebackhide__ = True
     try:
         yield

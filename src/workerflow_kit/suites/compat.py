@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -234,7 +233,7 @@ def test_api_serves_catalog_routes(wf_target: Target, wf_check: CheckContext) ->
             response = wf_target.api.post(
                 f"/api/{route_path}",
                 content=_BAD_JSON,
-                headers={"content-type": "application/json", "x-trace-id": f"wfk-compat-{uuid.uuid4()}"},
+                headers={"content-type": "application/json", "x-trace-id": wf_target.new_trace_id("compat")},
             )
             if response.status_code == 401:
                 pytest.skip("the api refused the probe (401): give the target its ingress token")

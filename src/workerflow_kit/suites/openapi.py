@@ -24,6 +24,7 @@ check                                level        rule
 ``openapi.trace-id-echoed``          required     ``traceId`` in an api answer is the request's ``x-trace-id``
 ``openapi.error-shape``              required     4xx/5xx bodies are ``{error: ...}``; 401/405 bodies fixed
 ``openapi.duplicate-is-202``         required     an accepted request sent again is 202 ``duplicate: true``
+                                                  and, on a drainable virtual-clock target, enqueues nothing
 ``openapi.auth-401``                 required     with a token configured, no credential answers 401
 ``openapi.no-server-error``          recommended  no generated input gets a 5xx
 ===================================  ===========  ============================================================

@@ -30,8 +30,8 @@ check                                  level        rule
 =====================================  ===========  ===========================================================
 
 The built-in v0.1 routes are used (spec 2.7): ``webhook_echo`` (async, no wrap), ``chat_notify`` (async,
-wrap) and ``lead_normalizer`` (sync, wrap). Each check uses fresh trace ids, so checks are independent of
-each other and of their order, and can share one long-lived target.
+wrap) and ``lead_normalizer`` (sync, wrap). Each check uses fresh trace ids (``Target.new_trace_id``, with the
+run's prefix), so checks are independent of each other and of their order, and can share one long-lived target.
 """
 
 from __future__ import annotations
@@ -66,9 +66,9 @@ WRAPPED_ASYNC_ROUTE = "chat_notify"
 SYNC_ROUTE = "lead_normalizer"
 
 
-def new_trace() -> str:
-    """A trace id no other request used."""
-    return f"wfk-routes-{uuid.uuid4()}"
+def new_trace(target: Target) -> str:
+    """A trace id no other request used, with the run's prefix (so operators can find what a run sent)."""
+    return target.new_trace_id("routes")
 
 
 def post(target: Target, route: str, body: Any, *, trace: str, origin: str | None = None) -> httpx.Response:
@@ -136,7 +136,7 @@ def test_preflight_cors(wf_target: Target, wf_check: CheckContext) -> None:
 def test_unknown_route_404(wf_target: Target, wf_check: CheckContext) -> None:
     """POST to a route the manifest lacks answers 404 {"error":"unknown route","routePath":R} exactly."""
     route = f"wfk_no_such_route_{uuid.uuid4().hex[:12]}"
-    response = post(wf_target, route, {"probe": True}, trace=new_trace())
+    response = post(wf_target, route, {"probe": True}, trace=new_trace(wf_target))
     wf_check.expect_status(response, 404)
     wf_check.expect_equal(wf_check.json(response), {"error": "unknown route", "routePath": route}, "404 body")
 
@@ -144,7 +144,7 @@ def test_unknown_route_404(wf_target: Target, wf_check: CheckContext) -> None:
 @check("routes.malformed-path-404", "required")
 def test_malformed_path_404(wf_target: Target, wf_check: CheckContext) -> None:
     """POST to /api/a/b (not exactly /api/{route}) answers 404 with the usage hint."""
-    response = wf_target.api.post(f"/api/{ASYNC_ROUTE}/extra", json={}, headers={"x-trace-id": new_trace()})
+    response = wf_target.api.post(f"/api/{ASYNC_ROUTE}/extra", json={}, headers={"x-trace-id": new_trace(wf_target)})
     wf_check.expect_status(response, 404)
     expected = {"error": "unknown route", "hint": "Use POST /api/{route}"}
     wf_check.expect_equal(wf_check.json(response), expected, "404 body")
@@ -164,7 +164,7 @@ def test_cors_origin_echoed(wf_target: Target, wf_check: CheckContext) -> None:
     """Error answers carry CORS too: the request's Origin echoed verbatim, '*' without one; vary: origin."""
     unknown = f"wfk_no_such_route_{uuid.uuid4().hex[:12]}"
     for origin in (ORIGIN, "http://127.0.0.1:5173"):
-        not_found = post(wf_target, unknown, {}, trace=new_trace(), origin=origin)
+        not_found = post(wf_target, unknown, {}, trace=new_trace(wf_target), origin=origin)
         wf_check.expect_status(not_found, 404)
         expect_cors(wf_check, not_found, origin)
         not_allowed = wf_target.api.get(f"/api/{ASYNC_ROUTE}", headers={"origin": origin})
@@ -182,7 +182,7 @@ def test_cors_origin_echoed(wf_target: Target, wf_check: CheckContext) -> None:
 @check("routes.async-accepted-shape", "required", requires=[WRITES])
 def test_async_accepted_shape(wf_target: Target, wf_check: CheckContext) -> None:
     """An async route answers 202 {"accepted":true,"traceId":T,"routePath":R,"queuedAt":ISO}, CORS included."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     response = post(wf_target, ASYNC_ROUTE, {"hello": "world"}, trace=trace, origin=ORIGIN)
     wf_check.expect_status(response, 202)
     body = wf_check.json(response)
@@ -197,7 +197,7 @@ def test_async_accepted_shape(wf_target: Target, wf_check: CheckContext) -> None
 @check("routes.async-task-runs", "required", requires=[WRITES, DRAIN, DB])
 def test_async_task_runs(wf_target: Target, wf_check: CheckContext) -> None:
     """The accepted task is queued and runs: a succeeded http_route run whose output is the handler's result."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     response = post(wf_target, ASYNC_ROUTE, {"hello": "world"}, trace=trace)
     wf_check.expect_status(response, 202)
     wf_target.drain()
@@ -228,7 +228,7 @@ def test_async_task_shape(wf_target: Target, wf_check: CheckContext, no_chat_web
     Seen through the dead letter chat_notify writes when no chat webhook is configured: it stores the task
     verbatim (spec 5.2, 7.2).
     """
-    trace = new_trace()
+    trace = new_trace(wf_target)
     body = {"text": "hello from the routes suite", "n": 1}
     response = post(wf_target, WRAPPED_ASYNC_ROUTE, body, trace=trace)
     wf_check.expect_status(response, 202)
@@ -251,7 +251,7 @@ def test_async_task_shape(wf_target: Target, wf_check: CheckContext, no_chat_web
 @check("routes.async-wrapbody", "required", requires=[WRITES, DRAIN, DB])
 def test_async_wrapbody(wf_target: Target, wf_check: CheckContext) -> None:
     """A wrapBody=false route passes the body itself: webhook_echo receives body.body ({"body":5,"x":1} -> 5)."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     response = post(wf_target, ASYNC_ROUTE, {"body": 5, "x": 1}, trace=trace)
     wf_check.expect_status(response, 202)
     wf_target.drain()
@@ -282,7 +282,7 @@ def _values(document: Any) -> Iterator[Any]:
 @check("routes.duplicate-is-202", "required", requires=[WRITES])
 def test_duplicate_is_202(wf_target: Target, wf_check: CheckContext) -> None:
     """A trace id seen before answers 202 {"accepted":true,"duplicate":true,"traceId":T}, with CORS."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     first = post(wf_target, ASYNC_ROUTE, {"n": 1}, trace=trace)
     wf_check.expect_status(first, 202)
     again = post(wf_target, ASYNC_ROUTE, {"n": 2}, trace=trace, origin=ORIGIN)
@@ -295,7 +295,7 @@ def test_duplicate_is_202(wf_target: Target, wf_check: CheckContext) -> None:
 @check("routes.sync-duplicate-is-202", "required", requires=[WRITES])
 def test_sync_duplicate_is_202(wf_target: Target, wf_check: CheckContext, sync_route_ready: None) -> None:
     """On a sync route too, a repeated trace id answers the 202 duplicate body, never the result again."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     first = post(wf_target, SYNC_ROUTE, {"fullName": "Ada"}, trace=trace)
     wf_check.expect_status(first, 200)
     again = post(wf_target, SYNC_ROUTE, {"fullName": "Ada"}, trace=trace)
@@ -341,7 +341,7 @@ def sync_route_ready(wf_target: Target) -> Iterator[None]:
 @check("routes.sync-result-shape", "required", requires=[WRITES])
 def test_sync_result_shape(wf_target: Target, wf_check: CheckContext, sync_route_ready: None) -> None:
     """A sync route answers 200 {"traceId":T,"result":<the handler result>} (lead_normalizer, spec 7.3)."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     lead = {"firstName": "Ava", "lastName": "Ng", "email": "AVA@Example.COM", "phone": "(555) 111-2222"}
     response = post(wf_target, SYNC_ROUTE, lead, trace=trace, origin=ORIGIN)
     wf_check.expect_status(response, 200)
@@ -354,7 +354,7 @@ def test_sync_result_shape(wf_target: Target, wf_check: CheckContext, sync_route
 @check("routes.sync-wrapbody", "required", requires=[WRITES])
 def test_sync_wrapbody(wf_target: Target, wf_check: CheckContext, sync_route_ready: None) -> None:
     """A wrapBody=true route wraps the body: lead_normalizer reads the outer object, not its "body" key."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     response = post(wf_target, SYNC_ROUTE, {"body": {"fullName": "Inner"}, "fullName": "Outer"}, trace=trace)
     wf_check.expect_status(response, 200)
     result = wf_check.json(response).get("result") or {}
@@ -377,7 +377,7 @@ def post_bad_json(target: Target, trace: str) -> httpx.Response:
 @check("routes.malformed-json-keeps-trace", "required", requires=[WRITES])
 def test_malformed_json_keeps_trace(wf_target: Target, wf_check: CheckContext) -> None:
     """A JSON body that fails to parse stores nothing: the same trace id is then accepted, not a duplicate."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     bad = post_bad_json(wf_target, trace)
     wf_check.expect(bad.status_code != 202, f"a malformed JSON body was accepted: {wf_check.show(bad)}")
     good = post(wf_target, ASYNC_ROUTE, {"ok": 1}, trace=trace)
@@ -388,7 +388,7 @@ def test_malformed_json_keeps_trace(wf_target: Target, wf_check: CheckContext) -
 @check("routes.malformed-json-no-5xx", "recommended", requires=[WRITES])
 def test_malformed_json_no_5xx(wf_target: Target, wf_check: CheckContext) -> None:
     """A JSON body that fails to parse is a client error (4xx, with CORS), not a crash (upstream: bare 500)."""
-    response = post_bad_json(wf_target, new_trace())
+    response = post_bad_json(wf_target, new_trace(wf_target))
     wf_check.expect(
         400 <= response.status_code < 500, f"a malformed JSON body should be a 4xx: {wf_check.show(response)}"
     )

@@ -95,9 +95,9 @@ CLEANUP_ERROR: Final = 'schedule "cleanup_daily": missing cleanup signing secret
 PLACEHOLDER: Final = "wfk-placeholder-not-a-url"
 
 
-def new_trace() -> str:
-    """A trace id no other request used."""
-    return f"wfk-runtime-config-{uuid.uuid4()}"
+def new_trace(target: Target) -> str:
+    """A trace id no other request used, with the run's prefix (so operators can find what a run sent)."""
+    return target.new_trace_id("runtime-config")
 
 
 def now_iso() -> str:
@@ -244,7 +244,7 @@ def test_run_config_errors(wf_target: Target, wf_check: CheckContext, task_fixtu
     When the fixture expects no error the handler runs and may fail for its own reasons; only the absence of
     the configuration error is checked then.
     """
-    trace = new_trace()
+    trace = new_trace(wf_target)
     task = full_task(task_fixture.data["task"], trace)
     expect = task_fixture.data["expect"]
     what = f"/run-sync config errors for fixture {task_fixture.id!r}"
@@ -283,7 +283,7 @@ def seen_trace(wf_target: Target) -> str:
     A route gated off answers 404 before the duplicate check (spec 4.1 steps 9-10), so probing with this
     trace id tells the two apart without queueing anything more.
     """
-    trace = new_trace()
+    trace = new_trace(wf_target)
     with wf_target.env_changed("api", {ENABLED_VAR: None, DISABLED_VAR: None, **dict.fromkeys(MANIFEST_VARS)}):
         response = wf_target.api.post("/api/webhook_echo", json={"probe": "gating"}, headers={"x-trace-id": trace})
     if response.status_code != 202:
@@ -408,7 +408,7 @@ def unconfigured_workflow(wf_target: Target) -> Iterator[None]:
 
 def dead_letter_route(wf_check: CheckContext, target: Target) -> str:
     """Send ``chat_notify`` while the workflow has no chat webhook and drain: its trace id is dead-lettered."""
-    trace = new_trace()
+    trace = new_trace(target)
     response = target.api.post(f"/api/{GATED_ROUTE}", json={"text": "dead letter"}, headers={"x-trace-id": trace})
     wf_check.expect_status(response, 202)
     target.drain()
@@ -469,7 +469,7 @@ def test_retry_unregistered_route_409(wf_target: Target, wf_check: CheckContext,
 @check("runtime-config.retry-schedule-not-enabled-409", "required", requires=[SET_ENV, WRITES, DRAIN])
 def test_retry_schedule_not_enabled_409(wf_target: Target, wf_check: CheckContext, unconfigured_workflow: None) -> None:
     """Retrying a scheduled_job dead letter whose schedule is missing or disabled is 409 '... is not enabled'."""
-    trace = new_trace()
+    trace = new_trace(wf_target)
     response = wf_target.api.post("/api/dev/cron/cleanup_daily", json={}, headers={"x-trace-id": trace})
     wf_check.expect_status(response, 202)
     wf_target.drain()

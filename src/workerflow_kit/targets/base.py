@@ -59,6 +59,7 @@ __all__ = [
     "UnknownCapability",
     "auth_headers",
     "parse_capabilities",
+    "strip_header_padding",
 ]
 
 WORKERS = ("api", "ops", "workflow", "scheduler")
@@ -322,6 +323,20 @@ class Target(abc.ABC):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def strip_header_padding(request: httpx.Request) -> None:
+    """A request event hook for network clients: header values go out without leading/trailing blanks.
+
+    Every HTTP hop drops them (RFC 9110 5.5: they are not part of the value) and h11 refuses to send them at
+    all, so a suite's padded ``x-trace-id`` reaches a served runtime or a deployment as any client's would.
+    Repeated headers keep each of their values, in order.
+    """
+    items = request.headers.multi_items()
+    if all(value == value.strip(" \t") for _, value in items):
+        return
+    encoding = request.headers.encoding  # values go back out as the bytes they came from, minus the blanks
+    request.headers = httpx.Headers([(name, value.strip(" \t")) for name, value in items], encoding=encoding)
 
 
 def auth_headers(token: str | None) -> dict[str, str]:

@@ -57,6 +57,7 @@ from workerflow_kit.targets.base import (
     Target,
     TargetError,
     auth_headers,
+    strip_header_padding,
 )
 
 __all__ = ["ServedTarget"]
@@ -162,7 +163,7 @@ class ServedTarget(Target):
             raise
         tokens = {"api": api_token, "ops": ops_token}
         hooks: dict[str, list[Callable[..., Any]]] = {
-            "request": [_strip_header_padding],
+            "request": [strip_header_padding],
             "response": [self._after_response],
         }
         for worker, url in self.urls.items():
@@ -373,15 +374,6 @@ def _sendable(value: object) -> bool:
     if isinstance(value, dict):
         return set(value) == {_BINDING_REF} and isinstance(value[_BINDING_REF], str)
     return value is None or isinstance(value, str | int | float | bool)
-
-
-def _strip_header_padding(request: httpx.Request) -> None:
-    """Send header values without leading/trailing blanks, as every HTTP hop does (RFC 9110 5.5: they are not
-    part of the value). h11 refuses to send them at all; a padded ``x-trace-id`` from a suite thus reaches the
-    server as it would reach a deployment."""
-    for name, value in list(request.headers.items()):
-        if value != value.strip(" \t"):
-            request.headers[name] = value.strip(" \t")
 
 
 def _fill(recorder: OutboundRecorder, report: dict[str, Any]) -> None:

@@ -38,6 +38,9 @@ Live mode is safe by default (see :mod:`workerflow_kit.live`); every client goes
 Capabilities: ``trigger_cron`` when a scheduler URL is set, ``writes_allowed`` when allowed; never ``clock``,
 ``drain_queue``, ``inspect_db`` or ``set_env``. ``run_id`` (eight hex digits by default) sets the run id, so a
 caller that announced the trace prefix (``wfkit-<run id>-``) before building the target keeps it.
+
+Header values go out without leading/trailing blanks (:func:`~workerflow_kit.targets.base.strip_header_padding`,
+as the served target sends them), so a suite's padded ``x-trace-id`` arrives as any HTTP hop would pass it on.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from workerflow_kit.live.defaults import DEFAULT_REQUEST_BUDGET, DEFAULT_RPS, DEFAULT_TIMEOUT
-from workerflow_kit.targets.base import Capability, Target, TargetError, auth_headers
+from workerflow_kit.targets.base import Capability, Target, TargetError, auth_headers, strip_header_padding
 
 if TYPE_CHECKING:
     from workerflow_kit.live.policy import LivePolicy
@@ -170,6 +173,7 @@ class UrlTarget(Target):
                 headers=auth_headers(tokens.get(worker)),
                 timeout=self.policy.timeout,
                 transport=session.transport(worker, transport, base_path=urlsplit(url).path),
+                event_hooks={"request": [strip_header_padding]},
             )
 
     @classmethod
