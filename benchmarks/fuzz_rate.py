@@ -14,10 +14,14 @@ Each run is warmed up once first (imports, schema compilation); the rate is case
 the process CPU-time rate is printed beside it (other work on a shared machine lowers the first, not the
 second). The ratio is kit over baseline in the same run.
 
+Last, it prints the wall time of ``nox -s compat`` without URLs (the served reference, no virtualenv install;
+target: 3 minutes), measured by ``benchmarks/compat_time.py``.
+
 Usage::
 
-    python benchmarks/fuzz_rate.py            # 20 cases per operation and mode
-    python benchmarks/fuzz_rate.py --quick    # 6
+    python benchmarks/fuzz_rate.py                # 20 cases per operation and mode
+    python benchmarks/fuzz_rate.py --quick        # 6
+    python benchmarks/fuzz_rate.py --no-compat    # skip the nox -s compat run
 """
 
 from __future__ import annotations
@@ -98,6 +102,7 @@ def report(name: str, cases: int, wall: float, cpu: float, target: float | None 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer cases per operation")
+    parser.add_argument("--no-compat", action="store_true", help="do not time nox -s compat")
     args = parser.parse_args()
     examples = 6 if args.quick else 20
 
@@ -121,6 +126,10 @@ def main() -> None:
         loop = baseline_run(examples, lambda case, doc: case.call(base_url=urls[doc], session=session))
         base_loop = report("baseline, loopback", *timed(loop))
     print(f"ratio kit / baseline: in process {kit_in / base_in:.2f}x, loopback {kit_loop / base_loop:.2f}x")
+    if not args.no_compat:
+        import compat_time  # the sibling script: this folder is on sys.path when a script in it runs
+
+        compat_time.main([])
 
 
 if __name__ == "__main__":

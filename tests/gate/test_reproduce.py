@@ -55,3 +55,10 @@ def test_an_in_process_curl_line_is_pointed_at_workerflow_kit_serve() -> None:
     assert line == "curl -X POST http://127.0.0.1:8787/api/webhook_echo -d x"
     served = curl_line(["", evidence], ReplayContext(target="served"), Redactor())
     assert served == "curl -X POST http://api.internal/api/webhook_echo -d x"
+
+
+def test_a_parametrized_case_is_selected_by_its_parameter_too() -> None:
+    node = "suites/routes.py::test_route_fixture[route/chat_notify/accepted-wraps-body-routes.fixture | required]"
+    assert node_keyword(node) == "test_route_fixture and route/chat_notify/accepted-wraps-body"
+    odd = "suites/routes.py::test_route_fixture[a case with spaces-routes.fixture | required]"
+    assert node_keyword(odd) == "test_route_fixture"  # -k cannot say it: the whole check runs again

@@ -297,3 +297,13 @@ def test_credential_headers_sent_are_registered_for_redaction() -> None:
         api.get("/api/health", headers={"x-api-key": "key-123456", "authorization": "Bearer tok-abcdef"})
     text = "sent x-api-key key-123456 and Bearer tok-abcdef"
     assert live.redactor.redact(text) == "sent x-api-key *** and Bearer ***"
+
+
+def test_the_suites_made_up_probe_routes_are_always_allowed() -> None:
+    from workerflow_kit.live.allowlist import PROBE_ROUTE_PREFIX, RouteAllowList
+
+    nothing = RouteAllowList()
+    assert nothing.allows(f"{PROBE_ROUTE_PREFIX}0123abcd")
+    assert not nothing.allows("chat_notify")
+    assert not nothing.allows("wfk_other")
+    assert RouteAllowList(["chat_*"]).allows("chat_notify")

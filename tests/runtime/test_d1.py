@@ -379,3 +379,26 @@ def test_statement_throughput_smoke(db: D1Database) -> None:
     assert db.query("SELECT count(*) AS n FROM runs WHERE status = 'succeeded'") == [{"n": n}]
     # Generous bound so slow CI machines pass: 2,000 four-statement requests in under 4 s.
     assert elapsed < 4.0
+
+
+def test_read_query_reads_and_refuses_everything_else(db: D1Database, tmp_path: Path) -> None:
+    db.query(
+        "INSERT INTO runs (trace_id, kind, route_path, status, started_at) VALUES ('t', 'http_route', 'r', 'x', 'n')"
+    )
+    assert db.read_query("WITH n AS (SELECT count(*) AS c FROM runs) SELECT upper('ok') AS s, c FROM n") == [
+        {"s": "OK", "c": 1}
+    ]
+    refused = [
+        "DELETE FROM runs",
+        "INSERT INTO runs (trace_id, kind, status, started_at) VALUES ('u', 'k', 's', 'n')",
+        f"ATTACH DATABASE '{tmp_path / 'other.db'}' AS other",
+        "PRAGMA foreign_keys = OFF",
+        f"VACUUM INTO '{tmp_path / 'copy.db'}'",
+    ]
+    for sql in refused:
+        with pytest.raises(D1Error, match="SQLITE_AUTH"):
+            db.read_query(sql)
+    assert list(tmp_path.iterdir()) == []  # nothing was created on disk
+    assert db.query("PRAGMA foreign_keys") == [{"foreign_keys": 1}]
+    assert len(db.query("SELECT * FROM runs")) == 1
+    db.query("DELETE FROM runs")  # the authorizer is gone once read_query returns

@@ -85,12 +85,12 @@ INVALID_PAYLOAD = "ops.retry-invalid-payload-422"
 
 
 def read_only_skip(result: pytest.RunResult) -> None:
-    """The 422 check is the only skip, and it says why: the control door runs queries with ``query_only`` on."""
+    """The 422 check is the only skip, and it says why: the control door lets a query read, nothing else."""
     skipped = result.reprec.listoutcomes()[1]  # type: ignore[attr-defined]
     assert [dict(report.user_properties).get("wf_check") for report in skipped] == [INVALID_PAYLOAD]
     reason = skipped[0].longrepr[2]
     assert reason.startswith("Skipped: writing a dead letter needs a D1 that accepts writes through inspect_db: ")
-    assert "SQLITE_READONLY" in reason
+    assert "SQLITE_AUTH" in reason  # the door's authorizer lets a query read, nothing else
 
 
 def test_served_target_skips_only_what_needs_writable_sql(pytester: pytest.Pytester) -> None:

@@ -50,8 +50,9 @@ def test_drain_delivers_and_query_reads_the_servers_d1(served: ServedTarget) -> 
 
 
 def test_query_is_read_only(served: ServedTarget) -> None:
-    with pytest.raises(TargetError, match=r"readonly"):
-        served.query("DELETE FROM idempotency_keys")
+    for sql in ("DELETE FROM idempotency_keys", "ATTACH DATABASE 'elsewhere.db' AS other", "PRAGMA query_only = ON"):
+        with pytest.raises(TargetError, match=r"not authorized: SQLITE_AUTH"):
+            served.query(sql)
     served.query("SELECT 1 AS one")  # the connection is usable (and writable for the workers) afterwards
     assert served.api.post("/api/webhook_echo", json={}).status_code == 202
 

@@ -10,6 +10,7 @@ import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 __all__ = ["REDACTED", "Redactor", "ReplayContext", "check_command", "curl_line", "node_keyword"]
@@ -57,9 +58,20 @@ class ReplayContext:
     allow_writes: bool = False
 
 
+_KEYWORD_WORD = re.compile(r"^[\w/.:+-]+$")
+
+
 def node_keyword(nodeid: str) -> str:
-    """``suites/routes.py::test_x[routes.x | required]`` -> ``test_x`` (what ``-k`` selects)."""
-    return nodeid.rsplit("::", 1)[-1].split("[", 1)[0]
+    """What ``-k`` selects for one test: ``suites/routes.py::test_x[routes.x | required]`` -> ``test_x``; a test
+    parametrized beyond its check label also names its parameter, ``test_route_fixture and route/health``."""
+    path, _, test = nodeid.rpartition("::")
+    name, _, params = test.partition("[")
+    # Every parameter id ends with the check label "<suite>.<name> | <level>" (the suite module's name with
+    # dashes); what stands before it picks the case.
+    suite = Path(path).stem.replace("_", "-")
+    label = re.compile(rf"-?{re.escape(suite)}\.[a-z0-9.-]+ \| (?:required|recommended)$")
+    case = label.sub("", params.removesuffix("]"))
+    return f"{name} and {case}" if case and _KEYWORD_WORD.match(case) else name
 
 
 def check_command(suite: str, nodeid: str, profile: str, seed: int | None, context: ReplayContext) -> str:

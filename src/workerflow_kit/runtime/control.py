@@ -20,9 +20,9 @@ runtime cannot do (advance a real clock), 401 for a wrong secret.
 
 Why each piece works as it does:
 
-* ``/query`` runs on the runtime's own D1 connection with ``PRAGMA query_only`` on for that one statement
-  (the loop is single-threaded, so no worker write can interleave); a runtime factory's in-memory D1 is
-  reachable that way, a separate file connection would not be.
+* ``/query`` runs on the runtime's own D1 connection through ``D1Database.read_query``, whose SQLite
+  authorizer lets one statement read and nothing else (no write, ``ATTACH``, ``PRAGMA`` or ``VACUUM INTO``);
+  a runtime factory's in-memory D1 is reachable that way, a separate file connection would not be.
 * ``/env`` sets plain JSON values. A binding (D1, a queue, a service) cannot cross HTTP: when one is
   replaced or removed, the door keeps it and answers ``{"$wfkitBinding": "<key>"}`` as the previous value;
   sending that reference back as a value puts the very same binding back (so ``env_changed`` restores it).
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -232,15 +231,10 @@ class _Control:
         sql, params = body.get("sql"), body.get("params", [])
         if not isinstance(sql, str) or not isinstance(params, list):
             raise ControlError("query needs sql (a string) and params (a list)")
-        db = self.runtime.db
-        connection: sqlite3.Connection = db._conn  # the runtime's own connection: see the module notes
-        connection.execute("PRAGMA query_only = ON")
         try:
-            rows = db.query(sql, *params)
+            rows = self.runtime.db.read_query(sql, *params)
         except Exception as exc:  # D1Error or a binding error: the caller's SQL, reported back
             raise ControlError(f"query failed: {exc}") from None
-        finally:
-            connection.execute("PRAGMA query_only = OFF")
         return _json({"rows": rows})
 
     async def outbound_start(self, request: Request) -> Response:

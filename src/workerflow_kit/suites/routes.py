@@ -46,6 +46,7 @@ import pytest
 
 from workerflow_kit.authoring.diff import render
 from workerflow_kit.authoring.route_fixtures import run_route_fixture
+from workerflow_kit.live.allowlist import PROBE_ROUTE_PREFIX
 from workerflow_kit.suites.checks import CheckContext, check
 from workerflow_kit.suites.fixtures import Fixture, load_fixtures
 from workerflow_kit.targets.base import Capability, Target
@@ -135,7 +136,7 @@ def test_preflight_cors(wf_target: Target, wf_check: CheckContext) -> None:
 @check("routes.unknown-route-404", "required")
 def test_unknown_route_404(wf_target: Target, wf_check: CheckContext) -> None:
     """POST to a route the manifest lacks answers 404 {"error":"unknown route","routePath":R} exactly."""
-    route = f"wfk_no_such_route_{uuid.uuid4().hex[:12]}"
+    route = f"{PROBE_ROUTE_PREFIX}{uuid.uuid4().hex[:12]}"
     response = post(wf_target, route, {"probe": True}, trace=new_trace(wf_target))
     wf_check.expect_status(response, 404)
     wf_check.expect_equal(wf_check.json(response), {"error": "unknown route", "routePath": route}, "404 body")
@@ -162,7 +163,7 @@ def test_non_post_405(wf_target: Target, wf_check: CheckContext) -> None:
 @check("routes.cors-origin-echoed", "required")
 def test_cors_origin_echoed(wf_target: Target, wf_check: CheckContext) -> None:
     """Error answers carry CORS too: the request's Origin echoed verbatim, '*' without one; vary: origin."""
-    unknown = f"wfk_no_such_route_{uuid.uuid4().hex[:12]}"
+    unknown = f"{PROBE_ROUTE_PREFIX}{uuid.uuid4().hex[:12]}"
     for origin in (ORIGIN, "http://127.0.0.1:5173"):
         not_found = post(wf_target, unknown, {}, trace=new_trace(wf_target), origin=origin)
         wf_check.expect_status(not_found, 404)

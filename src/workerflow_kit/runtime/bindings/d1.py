@@ -422,6 +422,17 @@ class D1Database:
         with self._lock:
             return self._execute_locked(sql, converted).results
 
+    def read_query(self, sql: str, *params: object) -> list[dict[str, Any]]:
+        """:meth:`query` for one statement that may only read: SQLite's authorizer refuses anything else (writes,
+        ``ATTACH``, ``PRAGMA``, ``VACUUM INTO``) before it runs, as a :class:`D1Error` naming ``SQLITE_AUTH``."""
+        converted = tuple([_bind_value(v) for v in params])
+        with self._lock:
+            self._conn.set_authorizer(_read_only_authorizer)
+            try:
+                return self._execute_locked(sql, converted).results
+            finally:
+                self._conn.set_authorizer(None)
+
     def tables(self) -> list[str]:
         """Names of the user tables (SQLite's internal tables excluded), sorted."""
         rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
@@ -501,6 +512,16 @@ class D1Database:
 
     def __repr__(self) -> str:
         return f"D1Database({self._path!r})"
+
+
+_READ_ACTIONS = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+)
+
+
+def _read_only_authorizer(action: int, *_names: str | None) -> int:
+    """Allow what a ``SELECT`` (with CTEs and functions) needs; deny every other action."""
+    return sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
 
 
 def _name(path: Path) -> str:
