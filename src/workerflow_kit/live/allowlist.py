@@ -36,7 +36,14 @@ import httpx
 
 from workerflow_kit.runtime.workers.api_url import parse_url, segments
 
-__all__ = ["LEGACY_ALERT", "PROBE_ROUTE_PREFIX", "WORKFLOW_TASK", "RouteAllowList", "invocation_name", "parse_route_list"]
+__all__ = [
+    "LEGACY_ALERT",
+    "PROBE_ROUTE_PREFIX",
+    "WORKFLOW_TASK",
+    "RouteAllowList",
+    "invocation_name",
+    "parse_route_list",
+]
 
 LEGACY_ALERT = "legacy-alert"
 WORKFLOW_TASK = "workflow-task"
