@@ -69,9 +69,12 @@ def test_ctrl_c_during_a_served_check_stops_the_server(when: str) -> None:
 
 
 def _read_until_a_check_passed(stdout: IO[bytes]) -> None:
-    """pytest's progress line shows one ``.`` per passed check: then the session (and the server) is up."""
+    """pytest's progress line shows one ``.`` per passed check: then the session (and the server) is up.
+
+    The line starts with the suite module's path relative to the current folder, which depends on where the kit
+    is installed (``src/workerflow_kit/suites/...`` in a checkout, ``.venv/lib/.../suites/...`` from a wheel)."""
     line = b""
-    while not line.startswith(b"src/") or b"." not in line.partition(b" ")[2]:
+    while not line.partition(b" ")[0].endswith(b"suites/routes.py") or b"." not in line.partition(b" ")[2]:
         char = stdout.read(1)
         if not char:
             pytest.fail("check ended before any check passed")
