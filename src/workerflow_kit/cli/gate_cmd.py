@@ -11,7 +11,7 @@ import os
 import random
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -32,29 +32,20 @@ from workerflow_kit.gate.runner import GateRun, run_gate
 from workerflow_kit.gate.stages import CompatStage, PreflightStage, Stage, SuiteStage
 from workerflow_kit.suites import SUITE_MODULES
 
+if TYPE_CHECKING:
+    from workerflow_kit.config import KitConfig
+
 __all__ = ["gate"]
 
 DEFAULT_OUT = "workerflow-kit-report"
 _URL_ENV = "WORKERFLOW_API_URL"
 
 
-def _kit_config(path: Path | None) -> Any:
-    """The kit config (``--config``, else found in the current folder), or ``None``."""
-    try:
-        from workerflow_kit.config import load_kit_config
-    except ImportError:  # an installation without the config module: only an explicit --config is an error
-        if path is not None:
-            raise click.UsageError("--config needs workerflow_kit.config, which this installation lacks") from None
-        return None
-    return load_kit_config(path, cwd=Path.cwd())
-
-
-def _baseline(given: Path | None, config: Any, *, update: bool) -> Baseline:
+def _baseline(given: Path | None, config: KitConfig | None, *, update: bool) -> Baseline:
     """``--baseline``, else the config's, else ``./workerflow-kit-baseline.json`` if it exists (or will be written)."""
     path = given
     if path is None and config is not None:
-        found = getattr(config, "baseline_path", None)  # resolved against the config file's folder
-        path = found() if callable(found) else found
+        path = config.baseline_path  # resolved against the config file's folder
     if path is None:
         default = Path(DEFAULT_BASELINE)
         if default.exists() or update:
@@ -210,17 +201,16 @@ def gate(
             raise click.BadParameter(
                 f"unknown suite {name!r}; the suites are: {', '.join(SUITE_MODULES)}", param_hint="'--suite'"
             )
-    config = _kit_config(config_file)
-    baseline = _baseline(baseline_file, config, update=baseline_update)
-    profile = profile or (getattr(config, "profile", None) if config is not None else None)
     from workerflow_kit.config import choose_target
     from workerflow_kit.suites.profiles import profile_settings
 
+    # One read of the config file (--config, else the current folder's) gives the target, baseline and profile.
     picked = choose_target(target, config_path=config_file)
-    kind = picked.kind
+    kind, config = picked.kind, picked.config
+    baseline = _baseline(baseline_file, config, update=baseline_update)
     # A release gate generates the ci profile's thousands of cases, the same on every run; a live deployment gets
     # the quick profile's few, so the run stays inside its request budget.
-    profile = profile or ("quick" if kind == "url" else "ci")
+    profile = profile or (config.profile if config is not None else None) or ("quick" if kind == "url" else "ci")
     if seed is None and not profile_settings(profile).derandomize:
         seed = random.SystemRandom().randrange(2**32)  # chosen here so every report can name it
     try:
