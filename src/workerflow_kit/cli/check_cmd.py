@@ -80,7 +80,6 @@ EXIT_UNREACHABLE: Final = 3
 SUITES_PACKAGE: Final = "workerflow_kit.suites"
 _PACKAGE_DIR: Final = Path(__file__).resolve().parent.parent
 _PROBE_TIMEOUT: Final = 5.0
-_HEALTH_PATHS: Final = {"api": "/api/health", "ops": "/health", "workflow": "/health", "scheduler": "/"}
 PROFILES: Final = ("quick", "ci", "thorough")
 """The names of :data:`workerflow_kit.suites.profiles.PROFILES`, repeated so that help does not import Hypothesis."""
 
@@ -430,12 +429,14 @@ def _probe(urls: dict[str, str]) -> str | None:
     """``None`` when every worker URL answers its health path (any HTTP status), else what did not answer."""
     import httpx
 
+    from workerflow_kit.targets.base import health_problem
+
     for worker, base in urls.items():
-        url = base.rstrip("/") + _HEALTH_PATHS.get(worker, "/")
-        try:
-            httpx.get(url, timeout=_PROBE_TIMEOUT)
-        except httpx.HTTPError as exc:
-            return f"the {worker} worker does not answer at {url} ({type(exc).__name__}: {exc or 'no answer'})"
+        # A plain client: the probe is one request each, before the live run's budget and retries apply.
+        with httpx.Client(base_url=base, timeout=_PROBE_TIMEOUT) as client:
+            problem = health_problem(client, worker)
+        if problem is not None:
+            return problem
     return None
 
 

@@ -364,9 +364,9 @@ def _open(
     tokens: tuple[str | None, str | None],
     allow_writes: bool | None,
 ) -> Target:
-    import httpx
 
     from workerflow_kit.targets import InProcessTarget, ServedTarget, TargetError, UrlTarget
+    from workerflow_kit.targets.base import health_problem
 
     api_url, ops_url, workflow_url, scheduler_url = urls
     api_token, ops_token = tokens
@@ -389,11 +389,9 @@ def _open(
         ops_token=ops_token,
         allow_writes=allow_writes,
     )
-    try:
-        reached.api.get("/api/health")
-    except (httpx.HTTPError, TargetError) as exc:  # a live transport gives up with a TargetError of its own
+    problem = health_problem(reached.api, "api")
+    if problem is not None:
         reached.close()
-        detail = exc.render() if isinstance(exc, TargetError) else f"{type(exc).__name__}: {exc}"
-        click.echo(f"error: target unreachable: the api worker does not answer ({detail})", err=True)
+        click.echo(f"error: target unreachable: {problem}", err=True)
         ctx.exit(EXIT_UNREACHABLE)
     return reached

@@ -11,7 +11,7 @@ unreachable or could not be started.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,8 +29,6 @@ if TYPE_CHECKING:
     from workerflow_kit.targets import Target
 
 __all__ = ["fuzz"]
-
-_HEALTH: Final = {"api": "/api/health", "ops": "/health"}
 
 
 def _target_options(
@@ -70,19 +68,13 @@ def _target_options(
 
 def _unreachable(target: Target, documents: tuple[str, ...]) -> str | None:
     """What does not answer its health path, or ``None`` (a URL target is probed before fuzzing)."""
-    import httpx
+    from workerflow_kit.targets.base import health_problem
 
-    from workerflow_kit.targets import TargetError
-
-    for document in documents:
-        if not target.has_worker(document):
-            continue
-        client = target.api if document == "api" else target.ops
-        try:
-            client.get(_HEALTH[document])
-        except (httpx.HTTPError, TargetError) as exc:
-            detail = " ".join(str(exc).split())
-            return f"the {document} worker does not answer at {client.base_url} ({type(exc).__name__}: {detail})"
+    for document in documents:  # the documents are named after their workers
+        if target.has_worker(document):
+            problem = health_problem(target.api if document == "api" else target.ops, document)
+            if problem is not None:
+                return problem
     return None
 
 

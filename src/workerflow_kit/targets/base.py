@@ -49,6 +49,7 @@ import httpx
 from workerflow_kit.errors import KitError
 
 __all__ = [
+    "HEALTH_PATHS",
     "WORKERS",
     "Capability",
     "MissingCapability",
@@ -58,6 +59,7 @@ __all__ = [
     "TargetError",
     "UnknownCapability",
     "auth_headers",
+    "health_problem",
     "parse_capabilities",
     "strip_header_padding",
 ]
@@ -337,6 +339,23 @@ def strip_header_padding(request: httpx.Request) -> None:
         return
     encoding = request.headers.encoding  # values go back out as the bytes they came from, minus the blanks
     request.headers = httpx.Headers([(name, value.strip(" \t")) for name, value in items], encoding=encoding)
+
+
+HEALTH_PATHS: Mapping[str, str] = {"api": "/api/health", "ops": "/health", "workflow": "/health", "scheduler": "/"}
+"""The path each worker answers without side effects: what a reachability probe asks for."""
+
+
+def health_problem(client: httpx.Client, worker: str) -> str | None:
+    """``None`` when ``worker`` answers its health path through ``client`` (any HTTP status counts), else one line
+    saying what did not answer: ``the api worker does not answer at <url> (ConnectError: ...)``."""
+    path = HEALTH_PATHS.get(worker, "/")
+    url = str(client.base_url).rstrip("/") + path  # httpx appends a request path to the base URL's own path
+    try:
+        client.get(path)
+    except (httpx.HTTPError, TargetError) as exc:  # a live transport gives up with a TargetError of its own
+        detail = " ".join(str(exc).split()) or "no answer"
+        return f"the {worker} worker does not answer at {url} ({type(exc).__name__}: {detail})"
+    return None
 
 
 def auth_headers(token: str | None) -> dict[str, str]:
