@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workerflow_kit.authoring.diff import Difference, exact, json_equal, render, subset
+from workerflow_kit.authoring.diff import Difference, contains, exact, json_equal, render, subset
 
 
 def lines(differences: list[Difference]) -> list[str]:
@@ -34,3 +34,11 @@ def test_pointer_tokens_are_escaped_and_long_values_cut() -> None:
     assert str(difference).endswith("...")
     assert len(str(difference)) < 200
     assert render([difference]).startswith('  /a~1b: expected "y", got ')
+
+
+def test_contains_wants_a_text_holding_the_part() -> None:
+    assert contains("sync execution failed: boom", "failed", "/run/error") == []
+    [missing] = contains("all good", "failed", "/run/error")
+    assert str(missing) == '/run/error: expected a text containing "failed", got "all good"'
+    [not_text] = contains(None, "failed", "/error/message")
+    assert str(not_text) == '/error/message: expected a text containing "failed", got null'

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
-__all__ = ["Difference", "exact", "json_equal", "pointer", "render", "show", "subset"]
+__all__ = ["Difference", "contains", "exact", "json_equal", "pointer", "render", "show", "subset"]
 
 _SHOWN: Final = 120
 """Longest rendering of one value in a difference line; longer ones are cut with an ellipsis."""
@@ -119,6 +119,13 @@ def subset(actual: Any, expected: Any, where: str = "") -> list[Difference]:
 def exact(actual: Any, expected: Any, where: str = "") -> list[Difference]:
     """Differences of ``actual`` from ``expected``, compared whole (extra keys are differences too)."""
     return _compare(actual, expected, where, whole=True)
+
+
+def contains(actual: Any, part: str, where: str) -> list[Difference]:
+    """No difference when ``actual`` is a text holding ``part``, else one saying what was expected and found."""
+    if isinstance(actual, str) and part in actual:
+        return []
+    return [Difference(where, note=f"expected a text containing {show(part)}, got {show(actual)}")]
 
 
 def render(differences: list[Difference], *, indent: str = "  ") -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from workerflow_kit.authoring.diff import Difference, exact, show, subset
+from workerflow_kit.authoring.diff import Difference, contains, exact, show, subset
 from workerflow_kit.authoring.outbound import compare_calls, unmatched
 from workerflow_kit.authoring.outcome import Outcome
 from workerflow_kit.suites.handlers import MISSING_CONFIG, fixture_env, fixture_needs, fixture_outbound, fixture_task
@@ -55,14 +55,7 @@ def compare_outcome(response: httpx.Response, expect: Mapping[str, Any]) -> list
         if key in error and body.get(key) != error[key]:
             found.append(Difference(f"/error/{key}", expected=error[key], actual=body.get(key)))
     if "messageContains" in error:
-        message = body.get("message")
-        if not (isinstance(message, str) and error["messageContains"] in message):
-            found.append(
-                Difference(
-                    "/error/message",
-                    note=f"expected a text containing {show(error['messageContains'])}, got {show(message)}",
-                )
-            )
+        found += contains(body.get("message"), error["messageContains"], "/error/message")
     return found
 
 

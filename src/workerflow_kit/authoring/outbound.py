@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from workerflow_kit.authoring.diff import Difference, pointer, show, subset
+from workerflow_kit.authoring.diff import Difference, contains, pointer, show, subset
 from workerflow_kit.targets.base import OutboundCall
 
 __all__ = ["compare_calls", "unmatched"]
@@ -38,13 +38,7 @@ def compare_calls(
             found.extend(subset(call.json, wanted["jsonFields"], pointer(at, "json")))
         for key, part in wanted.get("jsonFieldsContain", {}).items():
             value = call.json.get(key) if isinstance(call.json, dict) else None
-            if not (isinstance(value, str) and part in value):
-                found.append(
-                    Difference(
-                        pointer(pointer(at, "json"), key),
-                        note=f"expected a text containing {show(part)}, got {show(value)}",
-                    )
-                )
+            found += contains(value, part, pointer(pointer(at, "json"), key))
     return found
 
 
