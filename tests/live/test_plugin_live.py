@@ -10,7 +10,7 @@ pytest_plugins = ["pytester"]
 
 TOKEN = "plugin-live-token-7f3a"
 
-TESTS = """
+DEPLOYMENT = """
 import pytest
 import respx
 
@@ -20,7 +20,12 @@ def deployment():
     with respx.mock(assert_all_called=False) as mock:
         mock.route().respond(200, json={"ok": True})
         yield
+"""
+"""A test module's head: every request the live target sends is answered 200 by respx."""
 
+TESTS = (
+    DEPLOYMENT
+    + """
 
 @pytest.mark.wf_check("demo.chat", "required")
 def test_invokes_a_route_not_allowed(wf_target):
@@ -38,6 +43,7 @@ def test_fails_with_the_token_in_its_message(wf_target):
     print("captured output", header)
     assert False, f"the worker saw {header}"
 """
+)
 
 
 def test_refusals_skip_and_tokens_are_masked_everywhere(pytester: pytest.Pytester) -> None:
@@ -70,17 +76,9 @@ def test_refusals_skip_and_tokens_are_masked_everywhere(pytester: pytest.Pyteste
         assert TOKEN not in text
 
 
-BUDGET_TESTS = """
-import pytest
-import respx
-
-
-@pytest.fixture(autouse=True)
-def deployment():
-    with respx.mock(assert_all_called=False) as mock:
-        mock.route().respond(200, json={"ok": True})
-        yield
-
+BUDGET_TESTS = (
+    DEPLOYMENT
+    + """
 
 @pytest.mark.wf_check("demo.first", "required")
 def test_spends_the_budget(wf_target):
@@ -92,6 +90,7 @@ def test_spends_the_budget(wf_target):
 def test_finds_it_spent(wf_target):
     wf_target.api.get("/api/health")
 """
+)
 
 
 def test_an_exhausted_request_budget_skips_the_rest_with_a_reason(pytester: pytest.Pytester) -> None:
