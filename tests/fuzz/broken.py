@@ -8,11 +8,10 @@ that must name it.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from tests.suites.broken.responses import json_body, with_body
 from tests.suites.broken_runtimes import Rewrite, RewritingApi
-from workerflow_kit.jscompat.json import js_json_stringify
 from workerflow_kit.runtime.handlers.context import HandlerContext
 from workerflow_kit.runtime.handlers.registry import HandlerRegistry, builtin_registry
 from workerflow_kit.runtime.http import Headers, Request, Response
@@ -22,18 +21,6 @@ from workerflow_kit.runtime.workers.ops_dashboard import OpsDashboardWorker
 
 TOKEN = "fuzz-secret-token-0123"
 OFFLINE_ENV = {"GOOGLEAI_API_KEY": "placeholder"}  # the route's config check passes; the handler never calls out
-
-
-def _body(response: Response) -> Any:
-    try:
-        return json.loads(response.body)
-    except ValueError:
-        return None
-
-
-def _with_body(response: Response, body: Any, status: int | None = None) -> Response:
-    content = js_json_stringify(body).encode("utf-8")
-    return Response(response.status if status is None else status, response.headers.copy(), content)
 
 
 def _offline_handlers() -> HandlerRegistry:
@@ -62,9 +49,9 @@ async def sync_result_unwrapped() -> Runtime:
     """A sync route answers the workflow's result bare instead of ``{traceId, result}``."""
 
     async def rewrite(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status == 200 and isinstance(body, dict) and set(body) == {"traceId", "result"}:
-            return _with_body(response, body["result"] if isinstance(body["result"], dict) else {"value": 1})
+            return with_body(response, body["result"] if isinstance(body["result"], dict) else {"value": 1})
         return response
 
     return await _api(rewrite)
@@ -74,9 +61,9 @@ async def error_shape_changed() -> Runtime:
     """Error answers say ``{"message": ...}`` instead of ``{"error": ...}``."""
 
     async def rewrite(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status >= 400 and isinstance(body, dict) and "error" in body:
-            return _with_body(response, {"message": body.pop("error"), **body})
+            return with_body(response, {"message": body.pop("error"), **body})
         return response
 
     return await _api(rewrite)
@@ -86,9 +73,9 @@ async def trace_id_not_echoed() -> Runtime:
     """Answers name a fresh trace id instead of the request's ``x-trace-id``."""
 
     async def rewrite(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if isinstance(body, dict) and "traceId" in body and request.headers.get("x-trace-id"):
-            return _with_body(response, {**body, "traceId": "server-chosen-id"})
+            return with_body(response, {**body, "traceId": "server-chosen-id"})
         return response
 
     return await _api(rewrite)
@@ -98,9 +85,9 @@ async def unknown_route_500() -> Runtime:
     """An unknown route crashes into a JSON 500 instead of answering 404."""
 
     async def rewrite(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status == 404 and isinstance(body, dict) and "routePath" in body:
-            return _with_body(response, {"error": "internal error", "message": "lookup failed"}, status=500)
+            return with_body(response, {"error": "internal error", "message": "lookup failed"}, status=500)
         return response
 
     return await _api(rewrite)
@@ -153,7 +140,7 @@ async def duplicate_enqueues_again() -> Runtime:
     class Redispatching(RewritingApi):
         async def fetch(self, request: Request, env: Env) -> Response:
             response = await super().fetch(request, env)
-            body = _body(response)
+            body = json_body(response)
             if response.status == 202 and isinstance(body, dict) and body.get("duplicate") is True:
                 await env["DB"].prepare("DELETE FROM idempotency_keys WHERE trace_id = ?1").bind(body["traceId"]).run()
                 await super().fetch(request, env)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tests.suites.broken.responses import json_body
 from workerflow_kit.jscompat.json import js_json_stringify
 from workerflow_kit.runtime.http import Headers, Request, Response
 from workerflow_kit.runtime.stack import Runtime
@@ -40,13 +41,6 @@ async def _with_api(rewrite: Rewrite) -> Runtime:
     return runtime
 
 
-def _body(response: Response) -> Any:
-    try:
-        return json.loads(response.body)
-    except ValueError:
-        return None
-
-
 def _replace(response: Response, *, status: int | None = None, body: Any = None) -> Response:
     """A copy of ``response`` with another status and/or JSON body, its (CORS) headers kept."""
     content = response.body if body is None else js_json_stringify(body).encode("utf-8")
@@ -60,7 +54,7 @@ async def duplicate_answers_200() -> Runtime:
     """A duplicate trace id answers 200 instead of 202."""
 
     async def rewrite(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status == 202 and isinstance(body, dict) and body.get("duplicate") is True:
             return _replace(response, status=200)
         return response
@@ -83,7 +77,7 @@ async def unknown_route_405() -> Runtime:
     """An unknown route answers 405 (as if the method were wrong) instead of 404."""
 
     async def rewrite(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status == 404 and isinstance(body, dict) and "routePath" in body:
             return _replace(response, status=405, body={"error": "method not allowed"})
         return response
@@ -106,7 +100,7 @@ async def health_without_worker() -> Runtime:
     """The health answer leaves out ``worker``."""
 
     async def rewrite(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if request.pathname == "/api/health" and isinstance(body, dict):
             return _replace(response, body={key: value for key, value in body.items() if key != "worker"})
         return response
@@ -118,7 +112,7 @@ async def malformed_json_crashes() -> Runtime:
     """A body that fails to parse crashes the worker (a bare 500): upstream's v0.1 behaviour."""
 
     async def rewrite(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status == 400 and isinstance(body, dict) and body.get("error") == "invalid JSON body":
             raise ValueError("Unexpected end of JSON input")
         return response
@@ -131,7 +125,7 @@ async def bad_json_consumes_trace() -> Runtime:
     runtime = await Runtime.start()
 
     async def rewrite(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status == 400 and isinstance(body, dict) and body.get("error") == "invalid JSON body":
             await (
                 runtime.db.prepare("INSERT OR IGNORE INTO idempotency_keys (trace_id, created_at) VALUES (?1, ?2)")

@@ -8,13 +8,11 @@ maps each factory to exactly the manifest checks that must fail against it.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
 
+from tests.suites.broken.responses import json_body, with_body
 from workerflow_kit.contracts.manifest import MODE_VAR, ROUTES_VAR, SCHEDULES_VAR, ManifestError, resolve_manifest
-from workerflow_kit.jscompat.json import js_json_stringify
 from workerflow_kit.jscompat.strings import js_is_blank, js_lower, js_trim
 from workerflow_kit.runtime.http import Request, Response
 from workerflow_kit.runtime.stack import Runtime
@@ -81,17 +79,6 @@ async def _with(
         runtime.workflow = RewritingWorkflow(runtime.context, registry=runtime.handlers)
         runtime.workflow.env_rewrite, runtime.workflow.answer_rewrite = env_rewrite, answer_rewrite
     return runtime
-
-
-def _json(response: Response) -> Any:
-    try:
-        return json.loads(response.body)
-    except ValueError:
-        return None
-
-
-def _with_body(response: Response, body: Any) -> Response:
-    return Response(response.status, response.headers.copy(), js_json_stringify(body).encode("utf-8"))
 
 
 def _config_mode(env: Env) -> bool:
@@ -168,10 +155,10 @@ async def invalid_item_index_off_by_one() -> Runtime:
     """The invalid-item message counts from 1, not 0 ('has invalid item at index 1' for the first item)."""
 
     def rewrite(request: Request, response: Response) -> Response:
-        body = _json(response)
+        body = json_body(response)
         if response.status == 500 and isinstance(body, dict) and body.get("error") == ERROR_BODY:
             message = re.sub(r"(invalid item at index )(\d+)", lambda m: f"{m[1]}{int(m[2]) + 1}", body["message"])
-            return _with_body(response, {**body, "message": message})
+            return with_body(response, {**body, "message": message})
         return response
 
     return await _with(answer_rewrite=rewrite)
@@ -181,7 +168,7 @@ async def manifest_error_crashes() -> Runtime:
     """A manifest error crashes every worker (a bare 500): upstream's v0.1 behaviour."""
 
     def rewrite(request: Request, response: Response) -> Response:
-        body = _json(response)
+        body = json_body(response)
         if response.status == 500 and isinstance(body, dict) and body.get("error") == ERROR_BODY:
             raise ValueError(body["message"])
         return response
@@ -193,9 +180,9 @@ async def catalog_not_in_manifest_order() -> Runtime:
     """The ops catalog lists routes and schedules in reverse manifest order."""
 
     def rewrite(request: Request, response: Response) -> Response:
-        body = _json(response)
+        body = json_body(response)
         if request.pathname == "/api/catalog" and response.status == 200 and isinstance(body, dict):
-            return _with_body(response, {**body, "routes": body["routes"][::-1], "schedules": body["schedules"][::-1]})
+            return with_body(response, {**body, "routes": body["routes"][::-1], "schedules": body["schedules"][::-1]})
         return response
 
     return await _with(answer_rewrite=rewrite, workers=["ops"])
@@ -205,13 +192,13 @@ async def extra_keys_dropped() -> Runtime:
     """Ops route-detail / cron-detail echo only the contract fields of a definition, not its extra keys."""
 
     def rewrite(request: Request, response: Response) -> Response:
-        body = _json(response)
+        body = json_body(response)
         if response.status != 200 or not isinstance(body, dict):
             return response
         for key, fields in (("route", ROUTE_FIELDS), ("schedule", SCHEDULE_FIELDS)):
             if isinstance(body.get(key), dict):
                 body[key] = {name: body[key][name] for name in fields if name in body[key]}
-                return _with_body(response, body)
+                return with_body(response, body)
         return response
 
     return await _with(answer_rewrite=rewrite, workers=["ops"])

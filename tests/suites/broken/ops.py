@@ -11,13 +11,12 @@ pass it, and ``summary_started_as_failed`` starts from the same rows so the faul
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from workerflow_kit.jscompat.json import js_json_stringify
+from tests.suites.broken.responses import json_body, with_body
 from workerflow_kit.runtime.http import Request, Response
 from workerflow_kit.runtime.stack import Runtime
 from workerflow_kit.runtime.workers.base import Env
@@ -56,22 +55,6 @@ KNOWN_ENDPOINTS = {
 }
 
 PARAM_ENDPOINTS = {f"/api/{name}" for name in ("run-detail", "retry", "route-detail", "cron-detail", "cron-run")}
-
-
-def _body(response: Response) -> Any:
-    try:
-        return json.loads(response.body)
-    except ValueError:
-        return None
-
-
-def _with_body(response: Response, body: Any, status: int | None = None) -> Response:
-    """A copy of ``response`` with another JSON body (and status), its headers kept."""
-    return Response(
-        response.status if status is None else status,
-        response.headers.copy(),
-        js_json_stringify(body).encode("utf-8"),
-    )
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -130,9 +113,9 @@ class LimitNotCapped(BrokenOps):
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
         raw = _query(request).get("limit", "").strip()
-        body = _body(response)
+        body = json_body(response)
         if raw.isdigit() and int(raw) > 250 and isinstance(body, dict) and "limit" in body:
-            return _with_body(response, {**body, "limit": int(raw)})
+            return with_body(response, {**body, "limit": int(raw)})
         return response
 
 
@@ -144,14 +127,14 @@ class LineageNotIncremented(BrokenOps):
     """Every retry records ``retry_count`` 1, whatever the parent's previous retries."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status == 202 and isinstance(body, dict) and "newTraceId" in body:
             await (
                 self.runtime.db.prepare("UPDATE replay_lineage SET retry_count = 1 WHERE child_trace_id = ?1")
                 .bind(body["newTraceId"])
                 .run()
             )
-            return _with_body(response, {**body, "retryCount": 1})
+            return with_body(response, {**body, "retryCount": 1})
         return response
 
 
@@ -163,10 +146,10 @@ class SummaryStartedAsFailed(BrokenOps):
     """The summary counts runs still ``started`` as failed."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if _endpoint(request) == "/api/summary" and isinstance(body, dict) and "startedRuns" in body:
             failed = body["failedRuns"] + body["startedRuns"]
-            return _with_body(response, {**body, "failedRuns": failed, "startedRuns": 0})
+            return with_body(response, {**body, "failedRuns": failed, "startedRuns": 0})
         return response
 
 
@@ -178,11 +161,11 @@ class WrongMethod405(BrokenOps):
     """A known endpoint asked with the wrong method answers 405 instead of 404."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        if response.status == 404 and _body(response) == {"error": "not found"}:
+        if response.status == 404 and json_body(response) == {"error": "not found"}:
             segments = request.pathname.rstrip("/").split("/")
             parametric = _endpoint(request) in PARAM_ENDPOINTS and len(segments) == 4
             if request.pathname.rstrip("/") in KNOWN_ENDPOINTS or parametric:
-                return _with_body(response, {"error": "method not allowed"}, 405)
+                return with_body(response, {"error": "method not allowed"}, 405)
         return response
 
 
@@ -259,9 +242,9 @@ class CronRunWithoutTrigger(BrokenOps):
                 await queue.send(body, **options)  # type: ignore[attr-defined]
 
         response = await super().fetch(request, {**env, "AUTOMATION_QUEUE": Relabel()})
-        body = _body(response)
+        body = json_body(response)
         if isinstance(body, dict) and "trigger" in body:
-            return _with_body(response, {**body, "trigger": "manual"})
+            return with_body(response, {**body, "trigger": "manual"})
         return response
 
 
@@ -280,9 +263,9 @@ class KindFilterIgnored(BrokenOps):
         rest = urlencode([(name, value) for name, value in parse_qsl(parts.query) if name != "kind"])
         unfiltered = Request(request.method, urlunsplit(parts._replace(query=rest)), request.headers, request.body)
         response = await super().fetch(unfiltered, env)
-        body = _body(response)
+        body = json_body(response)
         if isinstance(body, dict) and isinstance(body.get("filters"), dict):
-            return _with_body(response, {**body, "filters": {**body["filters"], "kind": query["kind"].strip()}})
+            return with_body(response, {**body, "filters": {**body["filters"], "kind": query["kind"].strip()}})
         return response
 
 
@@ -294,10 +277,10 @@ class FlowTotalsCountStartedTwice(BrokenOps):
     """Catalog flow totals add each member's ``started`` count on top of its ``total``."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if _endpoint(request) == "/api/catalog" and isinstance(body, dict) and isinstance(body.get("flows"), list):
             flows = [{**flow, "total": flow["total"] + flow["started"] + 1} for flow in body["flows"]]
-            return _with_body(response, {**body, "flows": flows})
+            return with_body(response, {**body, "flows": flows})
         return response
 
 
@@ -309,7 +292,7 @@ class MalformedEscapeCrashes(BrokenOps):
     """A malformed percent-escape in a path parameter crashes the worker (a bare 500): upstream's v0.1."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status == 400 and isinstance(body, dict) and body.get("error") == "malformed URL escape":
             raise ValueError("URIError: URI malformed")
         return response
@@ -323,9 +306,9 @@ class NewestDeadLetterMissing(BrokenOps):
     """``/api/dead-letters`` leaves out the newest dead letter."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if _endpoint(request) == "/api/dead-letters" and isinstance(body, dict) and body.get("deadLetters"):
-            return _with_body(response, {**body, "deadLetters": body["deadLetters"][1:]})
+            return with_body(response, {**body, "deadLetters": body["deadLetters"][1:]})
         return response
 
 

@@ -11,7 +11,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tests.suites.broken.ops import BrokenOps, _body, _endpoint, _query, _with_body, _with_ops
+from tests.suites.broken.ops import BrokenOps, _endpoint, _query, _with_ops
+from tests.suites.broken.responses import json_body, with_body
 from workerflow_kit.runtime.http import Request, Response
 from workerflow_kit.runtime.stack import Runtime
 from workerflow_kit.runtime.workers.base import Env
@@ -37,7 +38,7 @@ class RetryShapeIgnoresKind(BrokenOps):
     """The queue-task shape check lets any ``kind`` through: replay enablement then refuses it with 409."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if response.status != 422 or not isinstance(body, dict):
             return response
         if body.get("error") != "dead letter payload is not a queue task":
@@ -48,7 +49,7 @@ class RetryShapeIgnoresKind(BrokenOps):
         task: Any = json.loads(rows[0]["payload_json"]) if rows else None
         if isinstance(task, dict) and isinstance(task.get("kind"), str) and task["kind"] not in TASK_KINDS:
             reason = f'task kind "{task["kind"]}" is not supported'
-            return _with_body(response, {"error": "retry blocked", "traceId": body["traceId"], "reason": reason}, 409)
+            return with_body(response, {"error": "retry blocked", "traceId": body["traceId"], "reason": reason}, 409)
         return response
 
 
@@ -60,7 +61,7 @@ class TimelineFailedAsSucceeded(BrokenOps):
     """``/api/timeline`` counts failed runs as succeeded (and so names no failing scope)."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if _endpoint(request) != "/api/timeline" or not isinstance(body, dict) or not body.get("buckets"):
             return response
         buckets = [
@@ -73,7 +74,7 @@ class TimelineFailedAsSucceeded(BrokenOps):
             }
             for item in body["buckets"]
         ]
-        return _with_body(response, {**body, "buckets": buckets})
+        return with_body(response, {**body, "buckets": buckets})
 
 
 async def timeline_failed_as_succeeded() -> Runtime:
@@ -90,9 +91,9 @@ class TimelineDetailMinuteIsHour(BrokenOps):
         query = urlencode([(name, "hour" if name == "resolution" else value) for name, value in parse_qsl(parts.query)])
         hourly = Request(request.method, urlunsplit(parts._replace(query=query)), request.headers, request.body)
         response = await super().fetch(hourly, env)
-        body = _body(response)
+        body = json_body(response)
         if isinstance(body, dict) and body.get("resolution") == "hour":
-            return _with_body(response, {**body, "resolution": "minute"})
+            return with_body(response, {**body, "resolution": "minute"})
         return response
 
 
@@ -104,9 +105,9 @@ class SecretsHealthUnavailable503(BrokenOps):
     """``/api/secrets-health`` answers 503 when the workflow's health is unavailable (spec: always 200)."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if _endpoint(request) == "/api/secrets-health" and isinstance(body, dict) and body.get("available") is False:
-            return _with_body(response, body, 503)
+            return with_body(response, body, 503)
         return response
 
 
@@ -118,9 +119,9 @@ class SecretsHealthAlwaysOk(BrokenOps):
     """``/api/secrets-health`` says ``ok: true`` whatever errors the workflow reports."""
 
     async def rewrite(self, request: Request, env: Env, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if _endpoint(request) == "/api/secrets-health" and isinstance(body, dict) and body.get("available") is True:
-            return _with_body(response, {**body, "ok": True})
+            return with_body(response, {**body, "ok": True})
         return response
 
 

@@ -8,12 +8,11 @@ the reference code a rewritten env, or rewrites one kind of answer. The runtime'
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from workerflow_kit.jscompat.json import js_json_stringify
+from tests.suites.broken.responses import json_body, with_body
 from workerflow_kit.jscompat.strings import js_trim
 from workerflow_kit.runtime.http import Request, Response
 from workerflow_kit.runtime.stack import Runtime
@@ -89,18 +88,6 @@ async def _runtime(worker: str, *, env: EnvRewrite | None = None, answer: Answer
     return runtime
 
 
-def _body(response: Response) -> Any:
-    try:
-        return json.loads(response.body)
-    except ValueError:
-        return None
-
-
-def _with_body(response: Response, body: Any, status: int | None = None) -> Response:
-    content = js_json_stringify(body).encode("utf-8")
-    return Response(response.status if status is None else status, response.headers.copy(), content)
-
-
 def _entries(value: object) -> list[str]:
     return [js_trim(part) for part in value.split(",")] if isinstance(value, str) else []
 
@@ -156,12 +143,12 @@ async def checked_list_reordered() -> Runtime:
     """Error messages list the checked variables in another order (``Checked:`` reversed)."""
 
     def answer(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if isinstance(body, dict):
             for key in ("errors", "details"):
                 if isinstance(body.get(key), list):
                     body[key] = [_reorder(error) for error in body[key]]
-                    return _with_body(response, body)
+                    return with_body(response, body)
         return response
 
     return await _runtime("workflow", answer=answer)
@@ -171,9 +158,9 @@ async def health_config_not_200() -> Runtime:
     """``/health/config`` answers 503 when there are errors (spec: always 200, ``ok`` false)."""
 
     def answer(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if request.pathname == "/health/config" and isinstance(body, dict) and body.get("ok") is False:
-            return _with_body(response, body, status=503)
+            return with_body(response, body, status=503)
         return response
 
     return await _runtime("workflow", answer=answer)
@@ -271,9 +258,9 @@ async def secrets_health_drops_errors() -> Runtime:
     """``/api/secrets-health`` reports ``ok: true`` and no errors whatever the workflow says."""
 
     def answer(request: Request, response: Response) -> Response:
-        body = _body(response)
+        body = json_body(response)
         if request.pathname == "/api/secrets-health" and isinstance(body, Mapping) and body.get("available"):
-            return _with_body(response, {**body, "ok": True, "errors": []})
+            return with_body(response, {**body, "ok": True, "errors": []})
         return response
 
     return await _runtime("ops", answer=answer)
