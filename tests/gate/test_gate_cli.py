@@ -237,3 +237,20 @@ def test_a_ctrl_c_that_click_turns_into_abort_is_an_interrupt_too(monkeypatch: p
     result = gate(*QUICK)
     assert result.exit_code == 130, result.output
     assert report()["partial"] is True
+
+
+def test_a_target_of_the_config_file_is_gated_by_name_with_the_quick_profile(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    (tmp_path / "kit.toml").write_text(f'[targets.staging]\nkind = "url"\napi-url = "{url}"\n', encoding="utf-8")
+    result = gate("--config", "kit.toml", "--target", "staging", "--suite", "routes")
+    assert result.exit_code == 3, result.output  # the name resolved to the file's URL, which does not answer
+    assert f"error: target unreachable: the api worker does not answer at {url}/api/health" in result.stderr
+    document = report()
+    assert (document["target"], document["profile"]) == ("staging (url)", "quick")
+
+
+def test_an_unknown_target_name_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["gate", "--target", "staging"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.startswith("error: unknown target 'staging': use one of inprocess, served, url")
